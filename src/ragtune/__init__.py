@@ -1,0 +1,24 @@
+"""ragtune: RAG, fine-tuning or both? Build each on your documents and measure them side by side."""
+
+from ragtune.api import ask, config_schema, ingest, init_project, kb_rollback, kb_versions
+from ragtune.config import ProjectConfig, load_config
+from ragtune.errors import ConfigError, InputError, MissingDependencyError, RagtuneError
+from ragtune.project import Project
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "InputError",
+    "MissingDependencyError",
+    "Project",
+    "ProjectConfig",
+    "RagtuneError",
+    "ask",
+    "config_schema",
+    "ingest",
+    "init_project",
+    "kb_rollback",
+    "kb_versions",
+    "load_config",
+]

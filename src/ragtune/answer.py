@@ -1,0 +1,122 @@
+"""Answer questions with a variant of the project: base (model alone) or rag (retrieval + citations)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ragtune.errors import InputError, RagtuneError
+from ragtune.generate import prompt
+from ragtune.index.store.base import Filters, Hit
+from ragtune.project import Project
+
+VARIANTS = ("base", "rag")
+RETRIEVING = {"rag"}
+
+
+@dataclass
+class Answer:
+    """An answer with the sources it was given, the ones it cites, and its timings."""
+
+    question: str
+    variant: str
+    text: str
+    sources: list[Hit] = field(default_factory=list)
+    cited: list[int] = field(default_factory=list)
+    abstained: bool = False
+    retrieval_s: float = 0.0
+    generation_s: float = 0.0
+    first_token_s: float | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def to_dict(self) -> dict:
+        """A JSON-ready view (sources with their metadata and text)."""
+        return {
+            "question": self.question, "variant": self.variant, "answer": self.text,
+            "abstained": self.abstained, "cited": self.cited,
+            "sources": [{"n": n, "id": h.chunk.id, "document": h.chunk.source, "title": h.chunk.title,
+                         "section": h.chunk.section, "page": h.chunk.page, "score": round(h.score, 4),
+                         "text": h.chunk.text} for n, h in enumerate(self.sources, start=1)],
+            "timings": {"retrieval_s": round(self.retrieval_s, 4), "generation_s": round(self.generation_s, 4),
+                        "first_token_s": self.first_token_s},
+            "tokens": {"prompt": self.prompt_tokens, "completion": self.completion_tokens},
+        }
+
+
+class Answerer:
+    """Holds a project's knowledge base, retriever and generator, loaded once and reused."""
+
+    def __init__(self, project: Project):
+        from ragtune.index.kb import KnowledgeBase
+
+        self.project = project
+        self.kb = KnowledgeBase(project)
+        self._retriever = None
+        self._generator = None
+
+    @property
+    def retriever(self):
+        """The configured retriever over the knowledge base."""
+        if self._retriever is None:
+            from ragtune.index.retrieve import Retriever
+
+            self._retriever = Retriever(self.kb.store, self.kb.embedder, self.project.config.retrieval)
+        return self._retriever
+
+    @property
+    def generator(self):
+        """The configured generator (local model or OpenAI-compatible endpoint)."""
+        if self._generator is None:
+            from ragtune.generate import load_generator
+
+            self._generator = load_generator(self.project.config.generation)
+        return self._generator
+
+    def _messages(self, questions: list[str], variant: str, k: int | None, filters: Filters | None):
+        if variant not in VARIANTS:
+            raise InputError(f"unknown variant {variant!r}: choose one of {', '.join(VARIANTS)}")
+        if variant not in RETRIEVING:
+            return [prompt.base_messages(q) for q in questions], [[] for _ in questions], 0.0
+        if self.kb.head() is None:
+            raise RagtuneError(f"the knowledge base of {self.project.root} is empty: run `ragtune ingest` first")
+        started = time.perf_counter()
+        hits = self.retriever.search_many(questions, k=k, filters=filters)
+        per_question = (time.perf_counter() - started) / max(len(questions), 1)
+        return [prompt.rag_messages(q, h) for q, h in zip(questions, hits)], hits, per_question
+
+    def ask(self, question: str, variant: str = "rag", k: int | None = None, filters: Filters | None = None,
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer one question; ``on_token`` receives text as it is generated."""
+        (messages,), (hits,), retrieval_s = self._messages([question], variant, k, filters)
+        if on_token is None:
+            gen = self.generator.chat(messages)
+            return self._finish(question, variant, hits, retrieval_s, gen.text, gen.latency_s, gen.first_token_s,
+                                gen.prompt_tokens, gen.completion_tokens)
+        started = time.perf_counter()
+        first, pieces = None, []
+        for piece in self.generator.stream(messages):
+            if first is None:
+                first = time.perf_counter() - started
+            pieces.append(piece)
+            on_token(piece)
+        return self._finish(question, variant, hits, retrieval_s, "".join(pieces), time.perf_counter() - started,
+                            first, 0, 0)
+
+    def ask_many(self, questions: list[str], variant: str = "rag", k: int | None = None,
+                 filters: Filters | None = None) -> list[Answer]:
+        """Answer many questions with batched retrieval and batched generation."""
+        messages, hits, retrieval_s = self._messages(questions, variant, k, filters)
+        generations = self.generator.chat_batch(messages)
+        return [self._finish(q, variant, h, retrieval_s, g.text, g.latency_s, g.first_token_s, g.prompt_tokens,
+                             g.completion_tokens) for q, h, g in zip(questions, hits, generations)]
+
+    @staticmethod
+    def _finish(question, variant, hits, retrieval_s, text, generation_s, first_token_s, prompt_tokens,
+                completion_tokens) -> Answer:
+        text = text.strip()
+        return Answer(question=question, variant=variant, text=text, sources=list(hits),
+                      cited=prompt.citations(text, len(hits)), abstained=prompt.is_abstention(text),
+                      retrieval_s=retrieval_s, generation_s=generation_s, first_token_s=first_token_s,
+                      prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)

@@ -1,0 +1,151 @@
+"""Command line: a thin table of verbs over ragtune's public functions (no heavy imports at start-up)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+
+def _pairs(items: list[str] | None, flag: str) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"error: {flag} {item!r}: expected key=value")
+        if key in out:
+            prev = out[key]
+            out[key] = [*(prev if isinstance(prev, list) else [prev]), value]
+        else:
+            out[key] = value
+    return out
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    from ragtune import init_project
+
+    path = init_project(args.project, name=args.name, example=args.example)
+    print(f"created {path}")
+    print(f"next: put documents in {path.parent / 'documents'} and run `ragtune ingest {args.project}`")
+
+
+def cmd_ingest(args: argparse.Namespace) -> None:
+    from ragtune import ingest
+
+    report = ingest(args.project, overrides=args.set, rebuild=args.rebuild)
+    print("\n".join(report.lines()))
+
+
+def cmd_ask(args: argparse.Namespace) -> None:
+    from ragtune import ask
+
+    stream = not args.json and not args.no_stream
+    on_token = (lambda piece: print(piece, end="", flush=True)) if stream else None
+    answer = ask(args.project, args.question, variant=args.variant, overrides=args.set, k=args.k,
+                 filters=_pairs(args.filter, "--filter"), on_token=on_token)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return
+    print(answer.text if not stream else "")
+    if answer.sources:
+        print("\nSources:")
+        for n, hit in enumerate(answer.sources, start=1):
+            c = hit.chunk
+            where = " > ".join(p for p in (c.title, c.section) if p)
+            page = f", p. {c.page}" if c.page else ""
+            mark = "*" if n in answer.cited else " "
+            print(f" {mark}[{n}] {c.source}{page} — {where}")
+        if answer.cited:
+            print("(* cited in the answer)")
+
+
+def cmd_kb(args: argparse.Namespace) -> None:
+    from ragtune import kb_rollback, kb_versions
+
+    if args.action == "versions":
+        rows = kb_versions(args.project)
+        if not rows:
+            print("no versions yet: run `ragtune ingest` first")
+        for row in rows:
+            mark = "*" if row["current"] else " "
+            summary = ", ".join(f"{k} {v}" for k, v in row["summary"].items())
+            print(f"{mark}{row['version']:>4}  {row['created']}  {row['note']:<16} {row['documents']:>5} docs "
+                  f"{row['chunks']:>7} chunks  {summary}")
+    else:
+        if args.version is None:
+            raise SystemExit("error: kb rollback needs a version number: ragtune kb PROJECT rollback N")
+        number = kb_rollback(args.project, args.version)
+        print(f"version {args.version} restored as version {number}; "
+              "the next `ragtune ingest` syncs the documents folder again")
+
+
+def cmd_config_schema(args: argparse.Namespace) -> None:
+    from ragtune import config_schema
+
+    print(json.dumps(config_schema(), indent=2))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ragtune", description="RAG, fine-tuning or both? Measure it on your data.")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--version", action="version", version="ragtune 0.1.0")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def verb(name: str, func: Callable, help: str, project: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        if project:
+            p.add_argument("project", help="project folder (holds ragtune.yaml)")
+        return p
+
+    def overridable(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, e.g. retrieval.k=5")
+
+    p = verb("init", cmd_init, "create a project folder with a commented ragtune.yaml")
+    p.add_argument("--name", help="project name (default: the folder name)")
+    p.add_argument("--example", help="copy an example's documents and questions in (e.g. examples/aldermoor)")
+
+    p = verb("ingest", cmd_ingest, "parse, chunk, embed and index the documents (incremental)")
+    p.add_argument("--rebuild", action="store_true", help="drop the knowledge base and re-embed everything")
+    overridable(p)
+
+    p = verb("ask", cmd_ask, "answer a question with cited sources")
+    p.add_argument("question")
+    p.add_argument("--variant", default="rag", help="base | rag (default rag)")
+    p.add_argument("-k", type=int, help="number of chunks to retrieve")
+    p.add_argument("--filter", action="append", metavar="FIELD=VALUE", help="metadata filter, e.g. source=policies/*")
+    p.add_argument("--json", action="store_true", help="print the answer and sources as JSON")
+    p.add_argument("--no-stream", action="store_true", help="print the answer when complete")
+    overridable(p)
+
+    p = verb("kb", cmd_kb, "knowledge-base versions: list them or roll back")
+    p.add_argument("action", choices=["versions", "rollback"])
+    p.add_argument("version", nargs="?", type=int)
+
+    verb("config-schema", cmd_config_schema, "print the JSON schema of ragtune.yaml", project=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (2 for errors the user can fix)."""
+    args = _parser().parse_args(argv)
+    if args.no_progress:
+        from ragtune.progress import set_progress
+
+        set_progress(False)
+    from ragtune.errors import RagtuneError
+
+    try:
+        args.func(args)
+    except RagtuneError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

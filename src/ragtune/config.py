@@ -1,0 +1,184 @@
+"""Typed project configuration (ragtune.yaml): load, validate, override, and describe as JSON schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ragtune.errors import ConfigError
+
+CONFIG_FILE = "ragtune.yaml"
+DEFAULT_GENERATOR = "smollm2-135m-instruct"
+DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ChunkingConfig(_Section):
+    """How documents are cut into chunks (sizes in embedding-model tokens)."""
+
+    size: int = Field(200, ge=16, le=8192, description="Target chunk size in tokens.")
+    overlap: int = Field(40, ge=0, description="Tokens repeated between consecutive chunks of a section.")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> ChunkingConfig:
+        if self.overlap >= self.size:
+            raise ValueError(f"overlap ({self.overlap}) must be smaller than size ({self.size})")
+        return self
+
+
+class EmbeddingConfig(_Section):
+    """The sentence-transformers model that embeds chunks and queries."""
+
+    model: str = Field(DEFAULT_EMBEDDER, description="Bundled name, sentence-transformers id, or local path.")
+    batch_size: int = Field(64, ge=1, le=4096)
+    device: str = Field("cpu", description="torch device: cpu, cuda, cuda:1, mps.")
+
+
+class StoreConfig(_Section):
+    """Where chunks and vectors live."""
+
+    backend: Literal["lancedb"] = "lancedb"
+    path: str = Field("kb", description="LanceDB folder, relative to the project.")
+
+
+class RetrievalConfig(_Section):
+    """How chunks are found for a question."""
+
+    mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
+    k: int = Field(4, ge=1, le=100, description="Chunks passed to the generator.")
+    fusion: Literal["minmax", "rrf"] = Field("minmax", description="How hybrid merges dense and BM25 results.")
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of dense scores in minmax fusion.")
+    rrf_k: int = Field(60, ge=1, description="Rank constant of reciprocal rank fusion.")
+    candidates: int = Field(50, ge=1, le=10000, description="Results taken from each retriever before fusion.")
+    filters: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="Metadata filters: field -> value(s); '*' matches any text."
+    )
+
+
+class GenerationConfig(_Section):
+    """The model that writes answers: a local model or an OpenAI-compatible endpoint."""
+
+    backend: Literal["local", "openai"] = "local"
+    model: str = Field(DEFAULT_GENERATOR, description="Bundled name, Hugging Face id, local path or .gguf file.")
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint (backend: openai).")
+    api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the endpoint's key.")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    device: str = "cpu"
+    max_new_tokens: int = Field(96, ge=1, le=8192)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    batch_size: int = Field(8, ge=1, le=512, description="Questions generated together in evaluation.")
+    timeout_s: float = Field(120.0, gt=0, description="Request timeout for the openai backend.")
+
+    @model_validator(mode="after")
+    def _endpoint_needs_url(self) -> GenerationConfig:
+        if self.backend == "openai" and not self.base_url:
+            raise ValueError("backend 'openai' needs base_url (e.g. http://localhost:8080/v1)")
+        return self
+
+
+class ProjectConfig(_Section):
+    """Everything ragtune.yaml holds."""
+
+    name: str = Field("project", description="Project name, used in model ids and reports.")
+    documents: str = Field("documents", description="Folder of source documents, relative to the project.")
+    include: list[str] = Field(
+        default_factory=lambda: ["**/*"], description="Glob patterns of files to ingest, under documents."
+    )
+    exclude: list[str] = Field(default_factory=lambda: ["**/.*", "**/~$*"])
+    chunking: ChunkingConfig = Field(default_factory=ChunkingConfig)
+    embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_simple(cls, value: str) -> str:
+        if not value or any(c in value for c in "/\\: "):
+            raise ValueError("use letters, digits, '-', '_' or '.' (no spaces, slashes or colons)")
+        return value
+
+
+def _format_errors(exc: ValidationError, origin: str) -> str:
+    lines = [f"invalid configuration in {origin}:"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        value = err.get("input")
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown key (check the spelling; `ragtune config-schema` lists keys)")
+            continue
+        allowed = err.get("ctx", {}).get("expected")
+        hint = f" (allowed: {allowed})" if allowed else ""
+        lines.append(f"  {key}: {msg}{hint}; got {value!r}")
+    return "\n".join(lines)
+
+
+def parse_config(data: dict[str, Any], origin: str = "config") -> ProjectConfig:
+    """Validate a mapping into a ProjectConfig; errors name the key, the value and what is allowed."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping of keys to values, got {type(data).__name__}")
+    try:
+        return ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, origin)) from None
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``key.sub=value`` strings (values parsed as YAML scalars/lists) to a config mapping."""
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {item!r}: expected key=value, e.g. retrieval.k=5")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        node = data
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {item!r}: {part} is not a section")
+            node = child
+        node[parts[-1]] = value
+    return data
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read ragtune.yaml safely into a mapping, with a clear error for YAML mistakes."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path} not found: run `ragtune init {path.parent}` to create a project") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text: re-save it as UTF-8") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    return data if data is not None else {}
+
+
+def load_config(project: Path, overrides: list[str] | None = None) -> ProjectConfig:
+    """Load ``project/ragtune.yaml`` with optional ``key=value`` overrides applied."""
+    path = Path(project) / CONFIG_FILE
+    data = read_config_file(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
+    return parse_config(apply_overrides(data, overrides or []), origin=str(path))
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON schema of ragtune.yaml."""
+    return ProjectConfig.model_json_schema()

@@ -1,0 +1,294 @@
+"""The knowledge base: incremental sync of the documents folder into a store, as numbered versions.
+
+Each sync or rollback that changes anything writes a version manifest (documents, their hashes and
+chunk ids). Chunks are content-addressed and kept in the store's archive, so a rollback or an
+unchanged section never needs re-embedding. A sync marks itself pending before it touches the
+searchable chunks; if it is interrupted, the next open restores the last committed version, and the
+next sync completes the work (embeddings already archived are reused).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ragtune.corpus.document import Chunk
+from ragtune.corpus.scan import scan_documents
+from ragtune.errors import ConfigError, InputError, RagtuneError
+from ragtune.index.embed import Embedder
+from ragtune.index.store import ChunkRecord, ChunkStore, open_store
+from ragtune.progress import bar, track
+from ragtune.project import Project
+
+HEAD, PENDING, VERSIONS = "head", "pending", "versions/"
+_EMBED_BATCH = 256
+
+
+@dataclass
+class SyncReport:
+    """What a sync did, document by document and chunk by chunk."""
+
+    version: int | None
+    previous: int | None
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        """A human summary, one line per fact."""
+        if self.version is None or self.version == self.previous:
+            head = f"knowledge base unchanged (version {self.previous})" if self.previous else "nothing to ingest"
+        else:
+            head = f"knowledge base version {self.version}" + (f" (was {self.previous})" if self.previous else "")
+        out = [
+            head,
+            f"  documents: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged, {len(self.skipped)} skipped",
+            f"  chunks: {self.chunks_added} added, {self.chunks_removed} removed, {self.chunks_embedded} embedded, "
+            f"{self.chunks_total} in total ({self.seconds:.1f} s)",
+        ]
+        out += [f"  skipped {source}: {reason}" for source, reason in self.skipped]
+        out += [f"  warning: {w}" for w in self.warnings]
+        return out
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _version_key(n: int) -> str:
+    return f"{VERSIONS}{n:06d}"
+
+
+class KnowledgeBase:
+    """A project's versioned knowledge base over its configured store and embedder."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.embedder = Embedder(project.config.embedding)
+        self._store: ChunkStore | None = None
+
+    @property
+    def store(self) -> ChunkStore:
+        """The opened store (loads the embedding model to learn the vector size)."""
+        if self._store is None:
+            self._store = open_store(self.project.config.store, self.project.root, self.embedder.dim)
+            self._recover()
+        return self._store
+
+    def _meta_store(self) -> ChunkStore:
+        # metadata reads need no embedding model: open with whatever store is there
+        if self._store is not None:
+            return self._store
+        return open_store(self.project.config.store, self.project.root, dim=0)
+
+    # -- versions -----------------------------------------------------------------------------
+    def head(self) -> int | None:
+        """The current version number (None before the first ingest)."""
+        value = self._meta_store().read_meta(HEAD)
+        return value["version"] if value else None
+
+    def manifest(self, version: int | None = None) -> dict[str, Any] | None:
+        """A version's manifest (the head's by default)."""
+        store = self._meta_store()
+        version = version if version is not None else self.head()
+        return store.read_meta(_version_key(version)) if version is not None else None
+
+    def versions(self) -> list[dict[str, Any]]:
+        """Every version's summary: number, time, note, document and chunk counts."""
+        store = self._meta_store()
+        head = self.head()
+        out = []
+        for key in store.meta_keys(VERSIONS):
+            m = store.read_meta(key)
+            out.append({
+                "version": m["version"], "created": m["created"], "note": m["note"],
+                "documents": len(m["documents"]), "chunks": sum(len(d["chunks"]) for d in m["documents"].values()),
+                "summary": m.get("summary", {}), "current": m["version"] == head,
+            })
+        return out
+
+    # -- sync ---------------------------------------------------------------------------------
+    def sync(self, rebuild: bool = False) -> SyncReport:
+        """Bring the knowledge base in line with the documents folder; returns what changed."""
+        started = time.perf_counter()
+        cfg = self.project.config
+        with self._locked():
+            if rebuild:
+                self.store.drop()
+            store = self.store
+            head = self.manifest()
+            settings = self._settings()
+            if head and head["settings"]["embedding"] != settings["embedding"]:
+                raise ConfigError(
+                    f"embedding.model changed from {head['settings']['embedding']!r} to {settings['embedding']!r}: "
+                    "vectors of different models cannot be mixed; run `ragtune ingest --rebuild`"
+                )
+            same_chunking = bool(head) and head["settings"]["chunking"] == settings["chunking"]
+            old_docs: dict[str, Any] = head["documents"] if head else {}
+            report = SyncReport(version=None, previous=head["version"] if head else None)
+            files = scan_documents(self.project.documents_dir, cfg.include, cfg.exclude)
+            if not files and not self.project.documents_dir.is_dir():
+                raise InputError(f"{self.project.documents_dir} does not exist: put the documents there")
+            docs: dict[str, Any] = {}
+            new_chunks: dict[str, Chunk] = {}
+            counter = None
+            for file in track(files, "parsing", unit="doc"):
+                prev = old_docs.get(file.source)
+                if prev and prev["sha256"] == file.sha256 and same_chunking:
+                    docs[file.source] = prev
+                    report.unchanged += 1
+                    continue
+                if counter is None:
+                    counter = self._counter()
+                try:
+                    entry, chunks = self._read(file, counter)
+                except InputError as exc:
+                    report.skipped.append((file.source, str(exc).removeprefix(f"{file.source}: ")))
+                    if prev:
+                        docs[file.source] = prev
+                        report.skipped[-1] = (file.source, report.skipped[-1][1] + " (previous version kept)")
+                    continue
+                docs[file.source] = entry
+                new_chunks.update({c.id: c for c in chunks})
+                (report.changed if prev else report.added).append(file.source)
+            report.removed = sorted(set(old_docs) - set(docs))
+            self._check_sizes(report)
+            target = {cid for d in docs.values() for cid in d["chunks"]}
+            current = store.ids()
+            report.chunks_added, report.chunks_removed = len(target - current), len(current - target)
+            report.chunks_total = len(target)
+            if (head and docs == old_docs and target == current) or (not head and not docs):
+                report.version = head["version"]
+                report.seconds = time.perf_counter() - started
+                return report
+            fresh = self._embed_missing([new_chunks[i] for i in sorted(target - current) if i in new_chunks], report)
+            summary = {"added": len(report.added), "changed": len(report.changed), "removed": len(report.removed),
+                       "unchanged": report.unchanged, "skipped": len(report.skipped)}
+            report.version = self._commit(docs, settings, "ingest", summary, fresh)
+            report.seconds = time.perf_counter() - started
+            return report
+
+    def rollback(self, version: int) -> int:
+        """Make ``version``'s documents current again, as a new version; returns its number."""
+        with self._locked():
+            target = self.manifest(version)
+            if target is None:
+                known = ", ".join(str(v["version"]) for v in self.versions()) or "none"
+                raise InputError(f"no knowledge-base version {version} (versions: {known})")
+            self.store  # noqa: B018 - opens and recovers
+            summary = {"rollback_to": version}
+            return self._commit(target["documents"], target["settings"], f"rollback to {version}", summary, {})
+
+    # -- internals ----------------------------------------------------------------------------
+    def _settings(self) -> dict[str, Any]:
+        cfg = self.project.config
+        return {"embedding": cfg.embedding.model, "chunking": cfg.chunking.model_dump()}
+
+    def _counter(self):
+        from ragtune.corpus.chunk import TokenCounter
+
+        return TokenCounter(self.embedder.tokenizer)
+
+    def _read(self, file, counter) -> tuple[dict[str, Any], list[Chunk]]:
+        from ragtune.corpus.chunk import chunk_document
+        from ragtune.corpus.parsers import parse_file
+
+        cfg = self.project.config.chunking
+        doc = parse_file(file.path, file.source)
+        chunks = chunk_document(doc, cfg.size, cfg.overlap, counter)
+        if not chunks:
+            raise InputError(f"{file.source}: has no text")
+        entry = {"sha256": file.sha256, "title": doc.title, "chunks": [c.id for c in chunks]}
+        return entry, chunks
+
+    def _check_sizes(self, report: SyncReport) -> None:
+        size, limit = self.project.config.chunking.size, self.embedder.max_tokens
+        if size + 16 > limit:
+            report.warnings.append(
+                f"chunking.size {size} is near or above what {self.embedder.name} reads ({limit} tokens): "
+                "the end of long chunks is not embedded; lower chunking.size"
+            )
+
+    def _embed_missing(self, chunks: list[Chunk], report: SyncReport) -> dict[str, ChunkRecord]:
+        """Records for new chunks: from the archive when embedded before, else embedded now and archived."""
+        store = self.store
+        records = store.archived([c.id for c in chunks]) if chunks else {}
+        todo = [c for c in chunks if c.id not in records]
+        progress = bar(len(todo), "embedding", unit="chunk")
+        for start in range(0, len(todo), _EMBED_BATCH):
+            batch = todo[start : start + _EMBED_BATCH]
+            vectors = self.embedder.embed_documents([c.embed_text for c in batch], show_progress=False)
+            fresh = [ChunkRecord(c, v) for c, v in zip(batch, vectors)]
+            store.archive(fresh)  # an interrupted ingest keeps what was embedded
+            records.update({r.chunk.id: r for r in fresh})
+            progress.update(len(batch))
+        progress.close()
+        report.chunks_embedded = len(todo)
+        return records
+
+    def _commit(self, docs: dict[str, Any], settings: dict[str, Any], note: str, summary: dict[str, Any],
+                records: dict[str, ChunkRecord]) -> int:
+        store = self.store
+        previous = self.head()
+        number = max([int(k[len(VERSIONS):]) for k in store.meta_keys(VERSIONS)] or [0]) + 1
+        manifest = {"version": number, "parent": previous, "created": _now(), "note": note,
+                    "settings": settings, "summary": summary, "documents": docs}
+        store.write_meta(PENDING, {"version": number, "restore": previous})
+        self._apply({cid for d in docs.values() for cid in d["chunks"]}, records)
+        store.write_meta(_version_key(number), manifest)
+        store.write_meta(HEAD, {"version": number})
+        store.write_meta(PENDING, None)
+        return number
+
+    def _apply(self, target: set[str], records: dict[str, ChunkRecord]) -> None:
+        """Make the searchable chunks exactly ``target`` (records not given come from the archive)."""
+        store = self._store
+        current = store.ids()
+        missing = sorted(target - current)
+        needed = [i for i in missing if i not in records]
+        found = store.archived(needed) if needed else {}
+        lost = [i for i in needed if i not in found]
+        if lost:
+            raise RagtuneError(
+                f"{len(lost)} chunks of the target version are not in the archive (e.g. {lost[0]}): "
+                "run `ragtune ingest --rebuild`"
+            )
+        store.replace(current - target, [records.get(i) or found[i] for i in missing])
+
+    def _recover(self) -> None:
+        """After an interrupted sync, put the last committed version back in place."""
+        store = self._store
+        pending = store.read_meta(PENDING)
+        if pending is None:
+            return
+        head = self.manifest()
+        target = {cid for d in head["documents"].values() for cid in d["chunks"]} if head else set()
+        self._apply(target, {})
+        store.write_meta(PENDING, None)
+
+    @contextmanager
+    def _locked(self):
+        path = self.project.store_dir
+        path.mkdir(parents=True, exist_ok=True)
+        with open(path / ".lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RagtuneError(f"another ingest is running on {path}; wait for it to finish") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

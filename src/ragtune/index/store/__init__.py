@@ -1,0 +1,20 @@
+"""Store backends behind one interface, and the factory that opens the configured one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ragtune.config import StoreConfig
+from ragtune.index.store.base import ChunkRecord, ChunkStore, Filters, Hit
+
+
+def open_store(cfg: StoreConfig, project_root: Path, dim: int) -> ChunkStore:
+    """Open (or create) the store configured for a project, for vectors of ``dim`` dimensions."""
+    if cfg.backend == "lancedb":
+        from ragtune.index.store.lancedb import LanceStore
+
+        return LanceStore(project_root / cfg.path, dim)
+    raise ValueError(f"store.backend: unknown backend {cfg.backend!r}")
+
+
+__all__ = ["ChunkRecord", "ChunkStore", "Filters", "Hit", "open_store"]

@@ -1,0 +1,242 @@
+"""LanceDB backend: an embedded folder with a `chunks` table, an `archive` table and JSON metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ragtune.corpus.document import Chunk
+from ragtune.errors import ConfigError, require
+from ragtune.index.keyword import KeywordIndex
+from ragtune.index.store.base import ChunkRecord, ChunkStore, Filters, Hit, check_filters, like_pattern
+
+CHUNKS, ARCHIVE = "chunks", "archive"
+META_COLUMNS = ["id", "source", "title", "section", "text", "position", "page", "labels"]
+_ID_BATCH = 500
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def filters_to_sql(filters: Filters | None) -> str | None:
+    """Translate metadata filters to a SQL predicate ('*' becomes LIKE '%')."""
+    clauses = []
+    for key, value in check_filters(filters).items():
+        values = value if isinstance(value, list) else [value]
+        parts = []
+        for v in values:
+            if "*" in v:
+                parts.append(f"{key} LIKE {_quote(like_pattern(v))}")
+            else:
+                parts.append(f"{key} = {_quote(v)}")
+        clauses.append("(" + " OR ".join(parts) + ")")
+    return " AND ".join(clauses) or None
+
+
+def _id_predicate(ids: list[str]) -> str:
+    return "id IN (" + ", ".join(_quote(i) for i in ids) + ")"
+
+
+def _batches(items: list[str], size: int = _ID_BATCH) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class LanceStore(ChunkStore):
+    """Chunks and vectors in LanceDB; BM25 keyword search over the current chunks with bm25s."""
+
+    def __init__(self, path: Path, dim: int):
+        self.path = Path(path)
+        self.dim = dim
+        self.path.mkdir(parents=True, exist_ok=True)
+        lancedb = require("lancedb", package="lancedb")
+        self._pa = require("pyarrow", package="pyarrow")
+        self._db = lancedb.connect(str(self.path / "lancedb"))
+        self._lock = threading.RLock()
+        self._tables: dict[str, Any] = {}
+        self._keyword: KeywordIndex | None = None
+        self._keyword_version = -1
+
+    # -- tables ---------------------------------------------------------------------------------
+    def _schema(self):
+        pa = self._pa
+        return pa.schema([
+            pa.field("id", pa.string()),
+            pa.field("source", pa.string()),
+            pa.field("title", pa.string()),
+            pa.field("section", pa.string()),
+            pa.field("text", pa.string()),
+            pa.field("position", pa.int32()),
+            pa.field("page", pa.int32()),
+            pa.field("labels", pa.list_(pa.string())),
+            pa.field("vector", pa.list_(pa.float32(), self.dim)),
+        ])
+
+    def _table(self, name: str):
+        table = self._tables.get(name)
+        if table is None:
+            if name in self._db.list_tables().tables:
+                table = self._db.open_table(name)
+                found = table.schema.field("vector").type.list_size
+                if found != self.dim:
+                    raise ConfigError(
+                        f"the store at {self.path} holds {found}-dimensional vectors but the embedding model "
+                        f"makes {self.dim}: run `ragtune ingest --rebuild` to re-embed everything"
+                    )
+            else:
+                table = self._db.create_table(name, schema=self._schema())
+            self._tables[name] = table
+        return table
+
+    def refresh(self) -> None:
+        """See writes made by other processes (e.g. an ingest while serving)."""
+        with self._lock:
+            for table in self._tables.values():
+                table.checkout_latest()
+
+    def _to_arrow(self, records: list[ChunkRecord]):
+        pa = self._pa
+        vectors = np.stack([r.vector for r in records]).astype(np.float32) if records else np.zeros((0, self.dim))
+        flat = pa.array(vectors.reshape(-1), type=pa.float32())
+        return pa.table({
+            "id": [r.chunk.id for r in records],
+            "source": [r.chunk.source for r in records],
+            "title": [r.chunk.title for r in records],
+            "section": [r.chunk.section for r in records],
+            "text": [r.chunk.text for r in records],
+            "position": pa.array([r.chunk.position for r in records], pa.int32()),
+            "page": pa.array([r.chunk.page for r in records], pa.int32()),
+            "labels": pa.array([list(r.labels) for r in records], pa.list_(pa.string())),
+            "vector": pa.FixedSizeListArray.from_arrays(flat, self.dim),
+        }, schema=self._schema())
+
+    def _select(self, name: str, columns: list[str], where: str | None = None):
+        table = self._table(name)
+        n = table.count_rows()
+        if n == 0:
+            return self._schema().empty_table().select(columns)
+        query = table.search().select(columns).limit(n)
+        if where:
+            query = query.where(where)
+        return query.to_arrow()
+
+    # -- chunks ---------------------------------------------------------------------------------
+    def ids(self) -> set[str]:
+        return set(self._select(CHUNKS, ["id"]).column("id").to_pylist())
+
+    def count(self) -> int:
+        return self._table(CHUNKS).count_rows()
+
+    def replace(self, delete: Iterable[str], add: list[ChunkRecord]) -> None:
+        with self._lock:
+            table = self._table(CHUNKS)
+            for batch in _batches(sorted(set(delete))):
+                table.delete(_id_predicate(batch))
+            if add:
+                table.add(self._to_arrow(add))
+            self._keyword_version = -1
+
+    def archive(self, records: list[ChunkRecord]) -> None:
+        if not records:
+            return
+        unique = list({r.chunk.id: r for r in records}.values())
+        table = self._table(ARCHIVE)
+        table.merge_insert("id").when_not_matched_insert_all().execute(self._to_arrow(unique))
+
+    def archived(self, ids: Iterable[str]) -> dict[str, ChunkRecord]:
+        found: dict[str, ChunkRecord] = {}
+        for batch in _batches(sorted(set(ids))):
+            rows = self._select(ARCHIVE, [*META_COLUMNS, "vector"], _id_predicate(batch)).to_pylist()
+            for row in rows:
+                found[row["id"]] = ChunkRecord(_row_chunk(row), np.asarray(row["vector"], np.float32),
+                                               row["labels"] or [])
+        return found
+
+    def archived_ids(self) -> set[str]:
+        """Ids of every archived chunk."""
+        return set(self._select(ARCHIVE, ["id"]).column("id").to_pylist())
+
+    def get(self, ids: Iterable[str]) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for batch in _batches(list(ids)):
+            chunks += [_row_chunk(r) for r in self._select(CHUNKS, META_COLUMNS, _id_predicate(batch)).to_pylist()]
+        return chunks
+
+    # -- search ---------------------------------------------------------------------------------
+    def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[Hit]:
+        table = self._table(CHUNKS)
+        query = table.search(np.asarray(vector, np.float32), vector_column_name="vector")
+        query = query.distance_type("cosine").select([*META_COLUMNS, "_distance"]).limit(k)
+        where = filters_to_sql(filters)
+        if where:
+            query = query.where(where, prefilter=True)
+        rows = query.to_arrow().to_pylist()
+        return [Hit(_row_chunk(r), 1.0 - float(r["_distance"])) for r in rows]
+
+    def search_keyword(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        index = self._keyword_index()
+        mask = index.mask(check_filters(filters)) if filters else None
+        return [Hit(_row_chunk(row), score) for row, score in index.search(query, k, mask)]
+
+    def _keyword_index(self) -> KeywordIndex:
+        with self._lock:
+            version = self._table(CHUNKS).version
+            if self._keyword is None or self._keyword_version != version:
+                cache = self.path / "bm25"
+                index = KeywordIndex.load(cache, version)
+                if index is None:
+                    index = KeywordIndex.build(self._select(CHUNKS, META_COLUMNS))
+                    index.save(cache, version)
+                self._keyword, self._keyword_version = index, version
+            return self._keyword
+
+    # -- metadata -------------------------------------------------------------------------------
+    def _meta_path(self, key: str) -> Path:
+        if not key or ".." in key or key.startswith("/"):
+            raise ValueError(f"bad metadata key {key!r}")
+        return self.path / "meta" / f"{key}.json"
+
+    def read_meta(self, key: str) -> Any | None:
+        path = self._meta_path(key)
+        if not path.exists():
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def write_meta(self, key: str, value: Any) -> None:
+        path = self._meta_path(key)
+        if value is None:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(value, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def meta_keys(self, prefix: str) -> list[str]:
+        root = self.path / "meta"
+        if not root.exists():
+            return []
+        keys = [p.relative_to(root).as_posix()[: -len(".json")] for p in root.rglob("*.json")]
+        return sorted(k for k in keys if k.startswith(prefix))
+
+    def drop(self) -> None:
+        import shutil
+
+        with self._lock:
+            self._tables.clear()
+            self._keyword, self._keyword_version = None, -1
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._db = require("lancedb").connect(str(self.path / "lancedb"))
+
+
+def _row_chunk(row: dict) -> Chunk:
+    return Chunk(id=row["id"], source=row["source"], title=row["title"], section=row["section"],
+                 text=row["text"], position=row["position"], page=row["page"])
