@@ -52,7 +52,7 @@ def init_project(root: str | Path, name: str | None = None, example: str | Path 
         raise InputError(f"{config_path} already exists: edit it, or choose another folder")
     name = name or root.resolve().name or "project"
     template = resources.files("ragtune").joinpath("templates", CONFIG_FILE).read_text(encoding="utf-8")
-    text = template.format(name=_safe_name(name))
+    text = template.replace("{name}", _safe_name(name))
     if example is not None:
         _copy_example(Path(example), root)
     root.mkdir(parents=True, exist_ok=True)

@@ -82,33 +82,27 @@ class KnowledgeBase:
 
     @property
     def store(self) -> ChunkStore:
-        """The opened store (loads the embedding model to learn the vector size)."""
+        """The opened store, restored to the last committed version if a sync was interrupted."""
         if self._store is None:
-            self._store = open_store(self.project.config.store, self.project.root, self.embedder.dim)
+            self._store = open_store(self.project.config.store, self.project.root)
             self._recover()
         return self._store
-
-    def _meta_store(self) -> ChunkStore:
-        # metadata reads need no embedding model: open with whatever store is there
-        if self._store is not None:
-            return self._store
-        return open_store(self.project.config.store, self.project.root, dim=0)
 
     # -- versions -----------------------------------------------------------------------------
     def head(self) -> int | None:
         """The current version number (None before the first ingest)."""
-        value = self._meta_store().read_meta(HEAD)
+        value = self.store.read_meta(HEAD)
         return value["version"] if value else None
 
     def manifest(self, version: int | None = None) -> dict[str, Any] | None:
         """A version's manifest (the head's by default)."""
-        store = self._meta_store()
+        store = self.store
         version = version if version is not None else self.head()
         return store.read_meta(_version_key(version)) if version is not None else None
 
     def versions(self) -> list[dict[str, Any]]:
         """Every version's summary: number, time, note, document and chunk counts."""
-        store = self._meta_store()
+        store = self.store
         head = self.head()
         out = []
         for key in store.meta_keys(VERSIONS):
@@ -165,7 +159,8 @@ class KnowledgeBase:
                 new_chunks.update({c.id: c for c in chunks})
                 (report.changed if prev else report.added).append(file.source)
             report.removed = sorted(set(old_docs) - set(docs))
-            self._check_sizes(report)
+            if counter is not None:
+                self._check_sizes(report)
             target = {cid for d in docs.values() for cid in d["chunks"]}
             current = store.ids()
             report.chunks_added, report.chunks_removed = len(target - current), len(current - target)

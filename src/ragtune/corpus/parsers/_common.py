@@ -33,6 +33,15 @@ def title_from_source(source: str) -> str:
     return title[:1].upper() + title[1:] if title.islower() else title
 
 
+_TITLE_PARTS = re.compile(r"\s+[|\-\u2013\u2014:\u00b7]\s+")
+
+
+def same_title(heading: str, title: str) -> bool:
+    """True when ``heading`` is the title, or one part of a title like "Returns | Example Shop"."""
+    heading, title = heading.casefold(), title.casefold()
+    return bool(heading) and (heading == title or heading in _TITLE_PARTS.split(title))
+
+
 def relative_heading(heading: str, parent: str) -> str:
     """``heading`` with the ``parent`` path prefix removed (``A > B`` under ``A`` -> ``B``)."""
     if parent and heading.startswith(parent + HEADING_SEP):
@@ -87,17 +96,19 @@ class SectionBuilder:
     def build(self, title: str = "") -> list[Section]:
         """The sections, with heading paths joined by " > ".
 
-        When the document's only top-level heading is its title, that heading is left out of the paths
-        (the title is shown with every chunk anyway).
+        When the document's only top-level heading is its title (or the title is that heading plus a site
+        name, "Returns | Example Shop"), the heading is left out of the paths: the title is shown with every
+        chunk anyway.
         """
         self.flush()
         roots = {path[0] for path, _, _ in self._parts if path}
         top = min((lvl for lvl, _ in self.headings), default=0)
         top_levels = [t for lvl, t in self.headings if lvl == top]
-        strip_root = bool(title) and roots == {title} and top_levels == [title]
+        root = top_levels[0] if len(top_levels) == 1 else None
+        strip_root = root is not None and roots == {root} and same_title(root, title)
         sections = []
         for path, body, page in self._parts:
-            if strip_root and path and path[0] == title:
+            if strip_root and path and path[0] == root:
                 path = path[1:]
             sections.append(Section(text=body, heading=HEADING_SEP.join(path), page=page))
         return sections

@@ -6,6 +6,7 @@ import codecs
 import re
 from html.parser import HTMLParser
 
+from ...errors import InputError
 from ..decode import decode_text
 from ..document import ParsedDocument
 from ._common import SectionBuilder, squash_spaces, title_from_source
@@ -30,6 +31,7 @@ _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "area", "base", "
 _HEAD_CONTENT = frozenset({"title", "meta", "link", "style", "script", "base", "noscript", "template"})
 
 _PARA, _LINE = "\x00P", "\x00L"  # break markers in the output stream
+_BREAKS = re.compile(r"(?:\s*\x00[PL])+\s*")  # a run of breaks: a paragraph break wins over line breaks
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
 
 
@@ -56,7 +58,7 @@ class _Extractor(HTMLParser):
 
     def _flush_text(self) -> None:
         """Turn the buffered stream into lines and hand them to the builder."""
-        text = "".join(self._out).replace(_PARA, "\n\n").replace(_LINE, "\n")
+        text = _BREAKS.sub(lambda m: "\n\n" if _PARA in m.group() else "\n", "".join(self._out))
         self._out = []
         for line in text.split("\n"):
             self.builder.add(squash_spaces(line))
@@ -171,8 +173,11 @@ def parse(data: bytes, source: str) -> ParsedDocument:
     """Parse HTML bytes into a document with one section per heading path (h1..h6)."""
     text = decode_text(data, source, fallback_encoding=_declared_charset(data))
     extractor = _Extractor()
-    extractor.feed(text)
-    extractor.finish()
+    try:
+        extractor.feed(text)
+        extractor.finish()
+    except Exception as exc:  # html.parser is lenient; this is a last line of defence
+        raise InputError(f"{source} is not readable HTML: {exc}") from exc
     builder = extractor.builder
     title = extractor.title or builder.first_heading(1) or title_from_source(source)
     return ParsedDocument(source=source, title=title, sections=builder.build(title))

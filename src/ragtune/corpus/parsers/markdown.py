@@ -33,6 +33,7 @@ _EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
 _EM_UNDER = re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])")
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 
+_INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 _PRIVATE = 0xE000  # escaped characters are parked in the Private Use Area while markup is removed
 
 
@@ -159,7 +160,7 @@ def parse(data: bytes, source: str) -> ParsedDocument:
             continue
         quoted = _BLOCKQUOTE.sub("", line)
         cleaned = _BULLET.sub(r"\1- ", quoted)
-        builder.add(clean_inline(cleaned).rstrip())
+        builder.add(_INNER_SPACES.sub(" ", clean_inline(cleaned)).rstrip())
         is_plain = prev_blank and quoted == line and cleaned == quoted and not line.startswith((" ", "\t"))
         prev_plain, prev_blank = (stripped if is_plain else None), False
     first_h1 = builder.first_heading(1)

@@ -55,11 +55,15 @@ def parse(data: bytes, source: str) -> ParsedDocument:
     if b"%PDF-" not in data[:1024]:
         raise InputError(f"{source} is not a readable PDF: it has no %PDF header (is it really a PDF?)")
     sections: list[Section] = []
+    encrypted = False
     with _quiet():
         try:
             reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise InputError(f"{source} is not a readable PDF: it is password-protected; remove the password")
+            encrypted = reader.is_encrypted
+            if encrypted and not reader.decrypt(""):
+                raise InputError(
+                    f"{source} is not a readable PDF: it is password-protected; remove the password"
+                )
             pages = list(reader.pages)
             for number, page in enumerate(pages, start=1):
                 text = _clean_page(page.extract_text() or "")
@@ -69,7 +73,7 @@ def parse(data: bytes, source: str) -> ParsedDocument:
             raise
         except Exception as exc:  # pypdf raises many types for damaged files
             reason = str(exc).strip() or type(exc).__name__
-            if "password" in reason.lower() or "decrypt" in reason.lower():
+            if encrypted or "password" in reason.lower() or "decrypt" in reason.lower():
                 reason = f"it is encrypted ({reason}); remove the password"
             else:
                 reason = f"{reason} (the file may be truncated or damaged)"

@@ -1,9 +1,9 @@
 """Plain-text parser: a title line if there is one, and simple heading lines as section breaks.
 
-Heading lines are recognised conservatively, each standing alone between blank lines:
-underlined lines (``===`` / ``---``), short ALL-CAPS lines, and numbered lines such as ``2. Scope`` or
-``2.1 Limits`` that are not part of a numbered list.  Heading levels follow the order in which the
-heading styles first appear (the first style seen is level 1), as reStructuredText does.
+Heading lines are recognised conservatively, each standing alone between blank lines: underlined lines
+(``===`` / ``---``), lines framed by two such rules, short ALL-CAPS lines, and numbered lines such as
+``2. Scope`` or ``2.1 Limits`` that are not part of a numbered list.  Plain text says little about
+nesting, so headings are flat, except that numbered ones nest by their numbering (``2.1`` under ``2.``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ..document import ParsedDocument
 from ._common import SectionBuilder, squash_spaces, title_from_source
 
 _UNDERLINE = re.compile(r"^[ \t]*(={3,}|-{3,})[ \t]*$")
+_RULE = re.compile(r"^[ \t]*([-=*_#~])\1{2,}[ \t]*$")
 _NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)\.?[ \t]+(\S.*)$")
 _MAX_TITLE = 80
 _MAX_CAPS = 60
@@ -38,7 +39,7 @@ def _is_caps_heading(line: str) -> bool:
 
 def _numbered(line: str) -> re.Match[str] | None:
     m = _NUMBERED.match(line.strip())
-    if not m or len(line.strip()) > _MAX_TITLE or m.group(2).rstrip().endswith((".", ",", ";", ":", "!", "?")):
+    if not m or len(line.strip()) > _MAX_TITLE or m.group(2).rstrip().endswith(tuple(".,;:!?")):
         return None
     return m if m.group(2)[0].isupper() else None
 
@@ -71,29 +72,32 @@ def parse(data: bytes, source: str) -> ParsedDocument:
     """Parse plain-text bytes into a document, split into sections at recognisable heading lines."""
     title, lines = _split_title(decode_text(data, source).split("\n"), source)
     builder = SectionBuilder()
-    styles: list[object] = []
-
-    def level(style: object) -> int:
-        if style not in styles:
-            styles.append(style)
-        return styles.index(style) + 1
-
     i = 0
     while i < len(lines):
         line = lines[i]
+        if _RULE.match(line):
+            framed = i + 2 < len(lines) and _RULE.match(lines[i + 2]) and lines[i + 1].strip()
+            if framed and len(lines[i + 1].strip()) <= _MAX_TITLE:  # a heading between two rules
+                num = _NUMBERED.match(lines[i + 1].strip())
+                builder.heading(num.group(1).count(".") + 1 if num else 1, lines[i + 1])
+                i += 3
+            else:  # a bare horizontal rule separates paragraphs
+                builder.add("")
+                i += 1
+            continue
         standalone = line.strip() and _is_blank(lines, i - 1)
         if standalone and i + 1 < len(lines) and _UNDERLINE.match(lines[i + 1]) and len(line) <= _MAX_TITLE:
-            builder.heading(level(("underline", lines[i + 1].strip()[0])), line)
+            builder.heading(1, line)
             i += 2
             continue
         if standalone and _is_blank(lines, i + 1):
             num = _numbered(line)
             if num and not _numbered(_neighbour(lines, i, -1)) and not _numbered(_neighbour(lines, i, 1)):
-                builder.heading(level(("numbered", num.group(1).count(".") + 1)), line)
+                builder.heading(num.group(1).count(".") + 1, line)
                 i += 1
                 continue
             if not num and _is_caps_heading(line):
-                builder.heading(level("caps"), line)
+                builder.heading(1, line)
                 i += 1
                 continue
         builder.add(line.rstrip())

@@ -8,12 +8,12 @@ from ragtune.config import StoreConfig
 from ragtune.index.store.base import ChunkRecord, ChunkStore, Filters, Hit
 
 
-def open_store(cfg: StoreConfig, project_root: Path, dim: int) -> ChunkStore:
-    """Open (or create) the store configured for a project, for vectors of ``dim`` dimensions."""
+def open_store(cfg: StoreConfig, project_root: Path) -> ChunkStore:
+    """Open (or create) the store configured for a project; tables take their vector size from the data."""
     if cfg.backend == "lancedb":
         from ragtune.index.store.lancedb import LanceStore
 
-        return LanceStore(project_root / cfg.path, dim)
+        return LanceStore(project_root / cfg.path)
     raise ValueError(f"store.backend: unknown backend {cfg.backend!r}")
 
 

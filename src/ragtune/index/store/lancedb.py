@@ -52,9 +52,8 @@ def _batches(items: list[str], size: int = _ID_BATCH) -> Iterable[list[str]]:
 class LanceStore(ChunkStore):
     """Chunks and vectors in LanceDB; BM25 keyword search over the current chunks with bm25s."""
 
-    def __init__(self, path: Path, dim: int):
+    def __init__(self, path: Path):
         self.path = Path(path)
-        self.dim = dim
         self.path.mkdir(parents=True, exist_ok=True)
         lancedb = require("lancedb", package="lancedb")
         self._pa = require("pyarrow", package="pyarrow")
@@ -65,7 +64,7 @@ class LanceStore(ChunkStore):
         self._keyword_version = -1
 
     # -- tables ---------------------------------------------------------------------------------
-    def _schema(self):
+    def _schema(self, dim: int):
         pa = self._pa
         return pa.schema([
             pa.field("id", pa.string()),
@@ -76,23 +75,27 @@ class LanceStore(ChunkStore):
             pa.field("position", pa.int32()),
             pa.field("page", pa.int32()),
             pa.field("labels", pa.list_(pa.string())),
-            pa.field("vector", pa.list_(pa.float32(), self.dim)),
+            pa.field("vector", pa.list_(pa.float32(), dim)),
         ])
 
-    def _table(self, name: str):
+    def _table(self, name: str, dim: int | None = None):
+        """The table, or None when it does not exist yet and no ``dim`` is given to create it."""
         table = self._tables.get(name)
         if table is None:
             if name in self._db.list_tables().tables:
                 table = self._db.open_table(name)
-                found = table.schema.field("vector").type.list_size
-                if found != self.dim:
-                    raise ConfigError(
-                        f"the store at {self.path} holds {found}-dimensional vectors but the embedding model "
-                        f"makes {self.dim}: run `ragtune ingest --rebuild` to re-embed everything"
-                    )
+            elif dim is None:
+                return None
             else:
-                table = self._db.create_table(name, schema=self._schema())
+                table = self._db.create_table(name, schema=self._schema(dim))
             self._tables[name] = table
+        if dim is not None:
+            found = table.schema.field("vector").type.list_size
+            if found != dim:
+                raise ConfigError(
+                    f"the store at {self.path} holds {found}-dimensional vectors but the embedding model "
+                    f"makes {dim}: run `ragtune ingest --rebuild` to re-embed everything"
+                )
         return table
 
     def refresh(self) -> None:
@@ -103,7 +106,8 @@ class LanceStore(ChunkStore):
 
     def _to_arrow(self, records: list[ChunkRecord]):
         pa = self._pa
-        vectors = np.stack([r.vector for r in records]).astype(np.float32) if records else np.zeros((0, self.dim))
+        vectors = np.stack([r.vector for r in records]).astype(np.float32)
+        dim = vectors.shape[1]
         flat = pa.array(vectors.reshape(-1), type=pa.float32())
         return pa.table({
             "id": [r.chunk.id for r in records],
@@ -114,14 +118,14 @@ class LanceStore(ChunkStore):
             "position": pa.array([r.chunk.position for r in records], pa.int32()),
             "page": pa.array([r.chunk.page for r in records], pa.int32()),
             "labels": pa.array([list(r.labels) for r in records], pa.list_(pa.string())),
-            "vector": pa.FixedSizeListArray.from_arrays(flat, self.dim),
-        }, schema=self._schema())
+            "vector": pa.FixedSizeListArray.from_arrays(flat, dim),
+        }, schema=self._schema(dim))
 
     def _select(self, name: str, columns: list[str], where: str | None = None):
         table = self._table(name)
-        n = table.count_rows()
+        n = table.count_rows() if table is not None else 0
         if n == 0:
-            return self._schema().empty_table().select(columns)
+            return self._schema(1).empty_table().select(columns)
         query = table.search().select(columns).limit(n)
         if where:
             query = query.where(where)
@@ -132,11 +136,14 @@ class LanceStore(ChunkStore):
         return set(self._select(CHUNKS, ["id"]).column("id").to_pylist())
 
     def count(self) -> int:
-        return self._table(CHUNKS).count_rows()
+        table = self._table(CHUNKS)
+        return table.count_rows() if table is not None else 0
 
     def replace(self, delete: Iterable[str], add: list[ChunkRecord]) -> None:
         with self._lock:
-            table = self._table(CHUNKS)
+            table = self._table(CHUNKS, len(add[0].vector) if add else None)
+            if table is None:
+                return
             for batch in _batches(sorted(set(delete))):
                 table.delete(_id_predicate(batch))
             if add:
@@ -147,7 +154,7 @@ class LanceStore(ChunkStore):
         if not records:
             return
         unique = list({r.chunk.id: r for r in records}.values())
-        table = self._table(ARCHIVE)
+        table = self._table(ARCHIVE, len(unique[0].vector))
         table.merge_insert("id").when_not_matched_insert_all().execute(self._to_arrow(unique))
 
     def archived(self, ids: Iterable[str]) -> dict[str, ChunkRecord]:
@@ -171,7 +178,9 @@ class LanceStore(ChunkStore):
 
     # -- search ---------------------------------------------------------------------------------
     def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[Hit]:
-        table = self._table(CHUNKS)
+        table = self._table(CHUNKS, len(vector))
+        if table is None:
+            return []
         query = table.search(np.asarray(vector, np.float32), vector_column_name="vector")
         query = query.distance_type("cosine").select([*META_COLUMNS, "_distance"]).limit(k)
         where = filters_to_sql(filters)
@@ -187,7 +196,8 @@ class LanceStore(ChunkStore):
 
     def _keyword_index(self) -> KeywordIndex:
         with self._lock:
-            version = self._table(CHUNKS).version
+            table = self._table(CHUNKS)
+            version = table.version if table is not None else 0
             if self._keyword is None or self._keyword_version != version:
                 cache = self.path / "bm25"
                 index = KeywordIndex.load(cache, version)
