@@ -105,13 +105,14 @@ class TextStream(Iterator[str]):
 
 
 def cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:
-    """Cut ``text`` at the earliest stop string; returns (text, whether one was found)."""
-    if not stop:
-        return text, False
-    hits = [i for i in (text.find(s) for s in stop if s) if i >= 0]
+    """Cut ``text`` before the stop string that is completed first; returns (text, whether one was found).
+
+    "Completed first" (smallest end position) is what a streaming decoder sees, so batch and stream agree.
+    """
+    hits = [(i + len(s), i) for s in (stop or []) if s for i in [text.find(s)] if i >= 0]
     if not hits:
         return text, False
-    return text[: min(hits)], True
+    return text[: min(hits)[1]], True
 
 
 class StopFilter:

@@ -166,7 +166,7 @@ class KnowledgeBase:
             report.chunks_added, report.chunks_removed = len(target - current), len(current - target)
             report.chunks_total = len(target)
             if (head and docs == old_docs and target == current) or (not head and not docs):
-                report.version = head["version"]
+                report.version = head["version"] if head else None
                 report.seconds = time.perf_counter() - started
                 return report
             fresh = self._embed_missing([new_chunks[i] for i in sorted(target - current) if i in new_chunks], report)
