@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ragtune.errors import InputError, RagtuneError
-from ragtune.generate import prompt
+from ragtune.generate import cite, prompt
 from ragtune.index.store.base import Filters, Hit
 from ragtune.project import Project
 
@@ -24,6 +24,7 @@ class Answer:
     text: str
     sources: list[Hit] = field(default_factory=list)
     cited: list[int] = field(default_factory=list)
+    citations_inferred: bool = False
     abstained: bool = False
     retrieval_s: float = 0.0
     generation_s: float = 0.0
@@ -35,7 +36,7 @@ class Answer:
         """A JSON-ready view (sources with their metadata and text)."""
         return {
             "question": self.question, "variant": self.variant, "answer": self.text,
-            "abstained": self.abstained, "cited": self.cited,
+            "abstained": self.abstained, "cited": self.cited, "citations_inferred": self.citations_inferred,
             "sources": [{"n": n, "id": h.chunk.id, "document": h.chunk.source, "title": h.chunk.title,
                          "section": h.chunk.section, "page": h.chunk.page, "score": round(h.score, 4),
                          "text": h.chunk.text} for n, h in enumerate(self.sources, start=1)],
@@ -96,13 +97,18 @@ class Answerer:
                                 gen.prompt_tokens, gen.completion_tokens)
         started = time.perf_counter()
         first, pieces = None, []
-        for piece in self.generator.stream(messages):
+        stream = self.generator.stream(messages)
+        for piece in stream:
             if first is None:
                 first = time.perf_counter() - started
             pieces.append(piece)
             on_token(piece)
-        return self._finish(question, variant, hits, retrieval_s, "".join(pieces), time.perf_counter() - started,
-                            first, 0, 0)
+        done = getattr(stream, "generation", None)
+        answer = self._finish(question, variant, hits, retrieval_s, "".join(pieces), time.perf_counter() - started,
+                              first, done.prompt_tokens if done else 0, done.completion_tokens if done else 0)
+        if answer.citations_inferred:
+            on_token(answer.text[len("".join(pieces).strip()):])
+        return answer
 
     def ask_many(self, questions: list[str], variant: str = "rag", k: int | None = None,
                  filters: Filters | None = None) -> list[Answer]:
@@ -116,7 +122,13 @@ class Answerer:
     def _finish(question, variant, hits, retrieval_s, text, generation_s, first_token_s, prompt_tokens,
                 completion_tokens) -> Answer:
         text = text.strip()
-        return Answer(question=question, variant=variant, text=text, sources=list(hits),
-                      cited=prompt.citations(text, len(hits)), abstained=prompt.is_abstention(text),
-                      retrieval_s=retrieval_s, generation_s=generation_s, first_token_s=first_token_s,
-                      prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+        abstained = prompt.is_abstention(text)
+        cited, inferred = cite.cited_numbers(text, len(hits)), False
+        if hits and not cited and not abstained:
+            cited = cite.attribute(text, question, [h.chunk.embed_text for h in hits])
+            if cited:
+                text, inferred = text + " " + "".join(f"[{n}]" for n in cited), True
+        return Answer(question=question, variant=variant, text=text, sources=list(hits), cited=cited,
+                      citations_inferred=inferred, abstained=abstained, retrieval_s=retrieval_s,
+                      generation_s=generation_s, first_token_s=first_token_s, prompt_tokens=prompt_tokens,
+                      completion_tokens=completion_tokens)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -18,8 +19,10 @@ class Generation:
 
     ``prompt_tokens``/``completion_tokens`` are the backend's counts (0 when an endpoint reports none);
     ``latency_s`` is wall time and ``first_token_s`` the time until the first new token (None when unknown).
-    For batched generation both times are the batch's times divided by the batch size, so they add up to the
-    total wall time. ``finish_reason`` is "length" when ``max_new_tokens`` ran out, otherwise "stop".
+    In a local ``chat_batch`` both times are the batch's times divided by its size (so latencies add up to the
+    total wall time); an endpoint's ``chat_batch`` times each concurrent request on its own.
+    ``finish_reason`` is "length" when ``max_new_tokens`` ran out, otherwise "stop" (end of answer or a stop
+    string).
     """
 
     text: str
@@ -98,10 +101,8 @@ class TextStream(Iterator[str]):
             self._on_close = None
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # never raise from a finalizer
             self.close()
-        except Exception:  # noqa: BLE001 - never raise from a finalizer
-            pass
 
 
 def cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:

@@ -53,6 +53,7 @@ class LocalGenerator:
         self.device = self.model.device
         self.max_context = _context_window(self.model, self.tokenizer)
         self._lock = generation_lock(self.model)
+        self._tokenizer_lock = generation_lock(self.tokenizer)  # fast tokenizers dislike concurrent calls
         eos = self.model.generation_config.eos_token_id
         if eos is None:
             eos = self.tokenizer.eos_token_id
@@ -81,7 +82,9 @@ class LocalGenerator:
 
     def encode(self, messages: Messages) -> list[int]:
         """Prompt token ids; raises InputError when the prompt does not fit the context window."""
-        ids = self.tokenizer(self.render(messages), add_special_tokens=False)["input_ids"]
+        text = self.render(messages)
+        with self._tokenizer_lock:
+            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         if self.max_context is not None and len(ids) >= self.max_context:
             raise InputError(
                 f"the prompt has {len(ids)} tokens but {self.name} reads at most {self.max_context}: "

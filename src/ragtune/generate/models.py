@@ -34,18 +34,18 @@ BUNDLED: dict[str, tuple[str, str, str]] = {
 
 COMPLETE_MARKER = ".ragtune-complete"
 
-# dtype="auto" on CPU. Measured on this project's reference machine (2-core Xeon with AVX-512 BF16 / AMX,
-# torch 2.13 CPU, SmolLM2-135M-Instruct, greedy decoding): see ``_CPU_AUTO_DTYPE_NOTE`` below.
+# dtype="auto" on CPU is float32, chosen by measurement (2-core Xeon with AVX-512 BF16/AMX, torch 2.13 CPU,
+# SmolLM2-135M-Instruct, greedy decoding, minimum of 3 interleaved runs; the machine was shared, so absolute
+# numbers are noisy but the ratios were stable):
+#   single-prompt decoding   fp32 14.9 tok/s   bf16 12.4 tok/s   (an earlier quieter run: 27.3 vs 22.8)
+#   prefill (600-token prompt) fp32 553 tok/s  bf16 1269 tok/s  (AMX); 8 x 600-token prompts: 8.7 s vs 2.5 s
+#   16 prompts (8 RAG-style) x 48 new tokens: chat_batch fp32 18.5 s, bf16 10.7 s; one by one 38.6 s vs 41.1 s
+#   answers: bf16 changed 7 of those 16 greedy answers versus fp32, and bf16 chat_batch disagreed with bf16
+#   chat on 7 of 16 (left padding / batch shape change the rounding); fp32 chat_batch == chat on 16 of 16.
+# So float32 reproduces the GGUF exactly (the conversion is an exact fp32 dequantization), is as fast or faster
+# for interactive answers, and keeps batched evaluation identical to one-by-one answers; bfloat16 stays available
+# (generation.dtype: bfloat16) for ~1.7x faster batched evaluation when those differences are acceptable.
 CPU_AUTO_DTYPE = "float32"
-_CPU_AUTO_DTYPE_NOTE = """
-float32 is the CPU default because:
-* speed: single-prompt decoding is no faster in bfloat16 (about 27 vs 23 tokens/s, fp32 ahead); bfloat16 only
-  wins on long prompts / large batches (prefill about 3x faster thanks to AMX), which is why it stays selectable;
-* answers: bfloat16 changed 6 of 8 greedy answers to short general questions and 2 of 8 RAG-style answers
-  compared with float32 (e.g. "12 times 7 is ..." went from a rambling answer to "12 times 7 is 72.").
-  The converted weights are an exact float32 dequantization of the GGUF, so float32 reproduces the model as
-  shipped, and greedy results stay comparable between runs, machines and batch sizes.
-"""
 
 
 # ----------------------------------------------------------------------------- cache locations
@@ -117,7 +117,10 @@ def cached_conversion(slug: str, convert: Callable[[Path], None], source: dict[s
             shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.tmp-", dir=root))
         try:
+            tmp.chmod(0o755)  # mkdtemp makes it private; the cache may be shared
             convert(tmp)
+            for item in tmp.iterdir():  # some writers create private files; the cache may be shared
+                item.chmod(0o755 if item.is_dir() else 0o644)
             marker = {"source": source, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
             (tmp / COMPLETE_MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
             if target.exists():  # an incomplete leftover (or a foreign folder): replace it
@@ -207,8 +210,7 @@ def bundled_gguf(name: str) -> Path:
         if candidate.is_file():
             return candidate
     raise MissingDependencyError(
-        f"the bundled generator {name!r} is not installed: run `{install}` "
-        "(or set generation.model to another model)"
+        f"the bundled generator {name!r} is not installed: run `{install}` (or set generation.model to another model)"
     )
 
 
@@ -325,7 +327,9 @@ def _check_device(device: str) -> None:
     try:
         kind = torch.device(device).type
     except (RuntimeError, ValueError):
-        raise ConfigError(f"generation.device {device!r} is not a torch device (use cpu, cuda, cuda:1 or mps)") from None
+        raise ConfigError(
+            f"generation.device {device!r} is not a torch device (use cpu, cuda, cuda:1 or mps)"
+        ) from None
     if kind == "cuda" and not torch.cuda.is_available():
         raise ConfigError("generation.device is 'cuda' but torch sees no CUDA GPU: set generation.device=cpu")
     if kind == "mps" and not torch.backends.mps.is_available():
@@ -333,7 +337,7 @@ def _check_device(device: str) -> None:
 
 
 def generation_lock(model: Any) -> threading.Lock:
-    """The lock that serializes generation on a (shared) model object."""
+    """The lock that serializes use of a shared object (a model, a tokenizer) across threads."""
     with _registry_lock:
         lock = _generation_locks.get(model)
         if lock is None:
@@ -381,10 +385,14 @@ def _load(path: str, spec: str, torch_dtype: Any, device: str) -> tuple[Any, Any
             text = str(exc)
             if "connect" in text.lower() or "offline" in text.lower():
                 raise _hub_unavailable(spec, "the Hugging Face Hub cannot be reached") from exc
-            raise ConfigError(f"generation.model {spec!r} could not be loaded from the Hugging Face Hub: {text}") from exc
+            raise ConfigError(
+                f"generation.model {spec!r} could not be loaded from the Hugging Face Hub: {text}"
+            ) from exc
         raise RagtuneError(f"could not load generation.model {spec!r} from {path}: {exc}") from exc
     except ValueError as exc:
-        raise ConfigError(f"generation.model {spec!r} is not a causal language model transformers can load: {exc}") from exc
+        raise ConfigError(
+            f"generation.model {spec!r} is not a causal language model transformers can load: {exc}"
+        ) from exc
     model.to(device).eval()
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token

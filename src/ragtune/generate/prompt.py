@@ -17,7 +17,6 @@ RAG_SYSTEM = (
 )
 BASE_SYSTEM = f"Answer the question briefly. If you do not know the answer, reply exactly: {IDK}"
 
-_CITATION = re.compile(r"\[(\d{1,3})\]")
 _ABSTAIN = re.compile(
     r"\b(i (do not|don't|dont) know|not (mentioned|stated|specified|provided|given|included) in the (sources|context"
     r"|documents)|(sources|context|documents) (do not|don't) (contain|mention|say|provide|specify)|no information)\b",
@@ -49,16 +48,6 @@ def rag_messages(question: str, hits: Sequence[Hit]) -> list[dict[str, str]]:
 def base_messages(question: str) -> list[dict[str, str]]:
     """Chat messages for a closed-book answer (no retrieval)."""
     return [{"role": "system", "content": BASE_SYSTEM}, {"role": "user", "content": question.strip()}]
-
-
-def citations(text: str, n_sources: int) -> list[int]:
-    """The source numbers an answer cites, in order of first mention, ignoring out-of-range ones."""
-    seen: list[int] = []
-    for match in _CITATION.finditer(text):
-        n = int(match.group(1))
-        if 1 <= n <= n_sources and n not in seen:
-            seen.append(n)
-    return seen
 
 
 def is_abstention(text: str) -> bool:
