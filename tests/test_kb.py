@@ -185,3 +185,10 @@ def test_empty_documents_folder_makes_no_version(make_project):
     shutil.rmtree(root / "documents")
     with pytest.raises(Exception, match="does not exist"):
         ingest(root)
+
+
+def test_a_missing_embedding_model_says_what_to_fix(make_project):
+    root = make_project(DOCS)
+    with pytest.raises(ConfigError, match=r"embedding.model: './no-such-model' does not exist"):
+        ingest(root, overrides=["embedding.model=./no-such-model"])
+    assert kb_versions(root) == []  # nothing was written

@@ -38,6 +38,9 @@ class EmbeddingConfig(_Section):
     model: str = Field(DEFAULT_EMBEDDER, description="Bundled name, sentence-transformers id, or local path.")
     batch_size: int = Field(64, ge=1, le=4096)
     device: str = Field("cpu", description="torch device: cpu, cuda, cuda:1, mps.")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="auto: bfloat16 on CPUs with native bf16 (AVX512-BF16/AMX) and on GPUs, else float32."
+    )
 
 
 class StoreConfig(_Section):

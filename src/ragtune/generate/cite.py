@@ -12,10 +12,12 @@ from collections.abc import Sequence
 
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 _TERM = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
-_STOP = frozenset(
-    "a an and are as at be by can do does for from has have how i in is it its of on or that the their "
-    "this to was what when where which who why will with within you your per not no yes".split()
-)
+_STOP = frozenset([
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has", "have",
+    "how", "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "this", "to", "was",
+    "what", "when", "where", "which", "who", "why", "will", "with", "within", "you", "your", "per", "not",
+    "no", "yes",
+])
 
 
 def cited_numbers(text: str, n_sources: int) -> list[int]:

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 from ragtune.config import DEFAULT_GENERATOR
 from ragtune.errors import ConfigError, MissingDependencyError, RagtuneError
-from ragtune.progress import bar, progress_enabled
+from ragtune.progress import bar, progress_enabled, quiet_transformers
 
 log = logging.getLogger(__name__)
 
@@ -135,21 +135,6 @@ def cached_conversion(slug: str, convert: Callable[[Path], None], source: dict[s
 # ----------------------------------------------------------------------------- GGUF conversion
 
 
-@contextlib.contextmanager
-def _quiet_transformers() -> Iterator[None]:
-    """Silence transformers' own progress bars while ragtune's progress is off."""
-    from transformers.utils import logging as hf_logging
-
-    was_disabled = hf_logging.is_progress_bar_enabled() is False
-    if not progress_enabled():
-        hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if not was_disabled:
-            hf_logging.enable_progress_bar()
-
-
 def convert_gguf(gguf: Path, out: Path) -> None:
     """Dequantize a GGUF model to float32 safetensors (+ tokenizer, generation config) in ``out``."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -157,7 +142,7 @@ def convert_gguf(gguf: Path, out: Path) -> None:
     folder, name = str(gguf.parent), gguf.name
     progress = bar(3, desc=f"converting {name}", unit="step")
     try:
-        with _quiet_transformers():
+        with quiet_transformers():
             tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
             progress.update(1)
             model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
@@ -377,7 +362,7 @@ def _load(path: str, spec: str, torch_dtype: Any, device: str) -> tuple[Any, Any
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     try:
-        with _quiet_transformers():
+        with quiet_transformers():
             tokenizer = AutoTokenizer.from_pretrained(path)
             model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype)
     except OSError as exc:

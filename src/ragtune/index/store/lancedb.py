@@ -1,4 +1,8 @@
-"""LanceDB backend: an embedded folder with a `chunks` table, an `archive` table and JSON metadata."""
+"""LanceDB backend: an embedded folder with a `chunks` table, an `archive` table and JSON metadata.
+
+Searches run on an in-memory Snapshot of the current table version (exact dense search and BM25, with
+filters as row masks) up to IN_MEMORY_LIMIT chunks; beyond that, dense search is LanceDB's own.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,11 @@ import numpy as np
 
 from ragtune.corpus.document import Chunk
 from ragtune.errors import ConfigError, require
-from ragtune.index.keyword import KeywordIndex
+from ragtune.index.snapshot import Snapshot
 from ragtune.index.store.base import ChunkRecord, ChunkStore, Filters, Hit, check_filters, like_pattern
 
 CHUNKS, ARCHIVE = "chunks", "archive"
+IN_MEMORY_LIMIT = 500_000
 META_COLUMNS = ["id", "source", "title", "section", "text", "position", "page", "labels"]
 _ID_BATCH = 500
 
@@ -60,8 +65,8 @@ class LanceStore(ChunkStore):
         self._db = lancedb.connect(str(self.path / "lancedb"))
         self._lock = threading.RLock()
         self._tables: dict[str, Any] = {}
-        self._keyword: KeywordIndex | None = None
-        self._keyword_version = -1
+        self._snapshot: Snapshot | None = None
+        self._snapshot_version = -1
 
     # -- tables ---------------------------------------------------------------------------------
     def _schema(self, dim: int):
@@ -148,7 +153,7 @@ class LanceStore(ChunkStore):
                 table.delete(_id_predicate(batch))
             if add:
                 table.add(self._to_arrow(add))
-            self._keyword_version = -1
+            self._snapshot_version = -1
 
     def archive(self, records: list[ChunkRecord]) -> None:
         if not records:
@@ -178,34 +183,41 @@ class LanceStore(ChunkStore):
 
     # -- search ---------------------------------------------------------------------------------
     def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[Hit]:
-        table = self._table(CHUNKS, len(vector))
-        if table is None:
-            return []
-        query = table.search(np.asarray(vector, np.float32), vector_column_name="vector")
+        snapshot = self._current_snapshot()
+        if snapshot.size <= IN_MEMORY_LIMIT:
+            mask = snapshot.mask(check_filters(filters)) if filters else None
+            found = snapshot.dense(vector, k, mask)
+            return [Hit(_row_chunk(row), score) for row, (_, score) in zip(snapshot.take([i for i, _ in found]), found)]
+        query = self._table(CHUNKS).search(np.asarray(vector, np.float32), vector_column_name="vector")
         query = query.distance_type("cosine").select([*META_COLUMNS, "_distance"]).limit(k)
         where = filters_to_sql(filters)
         if where:
             query = query.where(where, prefilter=True)
-        rows = query.to_arrow().to_pylist()
-        return [Hit(_row_chunk(r), 1.0 - float(r["_distance"])) for r in rows]
+        return [Hit(_row_chunk(r), 1.0 - float(r["_distance"])) for r in query.to_arrow().to_pylist()]
 
     def search_keyword(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
-        index = self._keyword_index()
-        mask = index.mask(check_filters(filters)) if filters else None
-        return [Hit(_row_chunk(row), score) for row, score in index.search(query, k, mask)]
+        snapshot = self._current_snapshot()
+        mask = snapshot.mask(check_filters(filters)) if filters else None
+        found = snapshot.keyword(query, k, mask)
+        return [Hit(_row_chunk(row), score) for row, (_, score) in zip(snapshot.take([i for i, _ in found]), found)]
 
-    def _keyword_index(self) -> KeywordIndex:
+    def _current_snapshot(self) -> Snapshot:
+        """The snapshot of the current table version: from memory, from disk, or built now."""
         with self._lock:
             table = self._table(CHUNKS)
             version = table.version if table is not None else 0
-            if self._keyword is None or self._keyword_version != version:
-                cache = self.path / "bm25"
-                index = KeywordIndex.load(cache, version)
-                if index is None:
-                    index = KeywordIndex.build(self._select(CHUNKS, META_COLUMNS))
-                    index.save(cache, version)
-                self._keyword, self._keyword_version = index, version
-            return self._keyword
+            if self._snapshot is None or self._snapshot_version != version:
+                cache = self.path / "snapshot"
+                snapshot = Snapshot.load(cache, version)
+                if snapshot is None:
+                    data = self._select(CHUNKS, [*META_COLUMNS, "vector"])
+                    column = data.column("vector").combine_chunks()
+                    dim = column.type.list_size if data.num_rows else 0
+                    vectors = column.flatten().to_numpy(zero_copy_only=False).reshape(data.num_rows, dim)
+                    snapshot = Snapshot.build(data.drop_columns(["vector"]), vectors)
+                    snapshot.save(cache, version)
+                self._snapshot, self._snapshot_version = snapshot, version
+            return self._snapshot
 
     # -- metadata -------------------------------------------------------------------------------
     def _meta_path(self, key: str) -> Path:
@@ -241,7 +253,7 @@ class LanceStore(ChunkStore):
 
         with self._lock:
             self._tables.clear()
-            self._keyword, self._keyword_version = None, -1
+            self._snapshot, self._snapshot_version = None, -1
             shutil.rmtree(self.path, ignore_errors=True)
             self.path.mkdir(parents=True, exist_ok=True)
             self._db = require("lancedb").connect(str(self.path / "lancedb"))

@@ -1,0 +1,140 @@
+"""An in-memory snapshot of the current chunks for fast search: rows, a vector matrix and a BM25 index.
+
+A store builds one per table version, saves it beside the table (Arrow IPC, .npy and bm25s files: no
+pickle), and reloads it while the version is unchanged. Exact dense search is one matrix-vector product
+(about 6 ms for 100k x 384 on two cores); BM25 uses bm25s with English stemming and stop words.
+Filters become a row mask applied inside both searches, so a filter never returns fewer than k rows
+that exist.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ragtune.errors import require
+from ragtune.index.store.base import Filters, like_pattern
+
+_STOPWORDS = "en"
+
+
+def _stemmer():
+    return require("Stemmer", package="PyStemmer").Stemmer("english")
+
+
+def index_text(row: dict[str, Any]) -> str:
+    """The text a chunk is keyword-indexed under: title, section and body (as in Chunk.embed_text)."""
+    return "\n".join(p for p in (row["title"], row["section"], row["text"]) if p)
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, scores.shape[0])
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+class Snapshot:
+    """Rows (Arrow table without vectors), unit vectors (float32 matrix) and a bm25s index, row-aligned."""
+
+    def __init__(self, rows, vectors: np.ndarray, retriever):
+        self.rows, self.vectors, self.retriever = rows, vectors, retriever
+        self._stem = _stemmer()
+        self._vocab = set(retriever.vocab_dict) if retriever is not None else set()
+
+    @property
+    def size(self) -> int:
+        """Number of chunks."""
+        return self.rows.num_rows
+
+    @classmethod
+    def build(cls, rows, vectors: np.ndarray) -> Snapshot:
+        """Index rows (id, source, title, section, text, ...) and their vectors."""
+        bm25s = require("bm25s", package="bm25s")
+        if rows.num_rows == 0:
+            return cls(rows, vectors, None)
+        texts = [index_text(r) for r in rows.select(["title", "section", "text"]).to_pylist()]
+        tokens = bm25s.tokenize(texts, stopwords=_STOPWORDS, stemmer=_stemmer(), show_progress=False)
+        retriever = bm25s.BM25()
+        retriever.index(tokens, show_progress=False)
+        return cls(rows, np.ascontiguousarray(vectors, dtype=np.float32), retriever)
+
+    # -- persistence ------------------------------------------------------------------------------
+    def save(self, folder: Path, version: int) -> None:
+        """Write to ``folder``, stamped with the table version it matches (the stamp is written last)."""
+        pa = require("pyarrow")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "stamp.json").unlink(missing_ok=True)
+        if self.retriever is not None:
+            self.retriever.save(str(folder))
+        with pa.OSFile(str(folder / "rows.arrow"), "wb") as sink, pa.ipc.new_file(sink, self.rows.schema) as w:
+            w.write_table(self.rows)
+        np.save(folder / "vectors.npy", self.vectors, allow_pickle=False)
+        (folder / "stamp.json").write_text(json.dumps({"version": version, "empty": self.retriever is None}))
+
+    @classmethod
+    def load(cls, folder: Path, version: int) -> Snapshot | None:
+        """The saved snapshot if it matches ``version``, else None."""
+        stamp_path = folder / "stamp.json"
+        if not stamp_path.exists():
+            return None
+        stamp = json.loads(stamp_path.read_text())
+        if stamp.get("version") != version:
+            return None
+        pa = require("pyarrow")
+        bm25s = require("bm25s", package="bm25s")
+        with pa.memory_map(str(folder / "rows.arrow")) as source:
+            rows = pa.ipc.open_file(source).read_all()
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+        retriever = None if stamp.get("empty") else bm25s.BM25.load(str(folder))
+        return cls(rows, vectors, retriever)
+
+    # -- search -----------------------------------------------------------------------------------
+    def mask(self, filters: Filters) -> np.ndarray:
+        """True for rows that match every filter ('*' in a value matches any text)."""
+        pc = require("pyarrow.compute")
+        keep = np.ones(self.size, dtype=bool)
+        for key, value in filters.items():
+            column = self.rows.column(key)
+            match = np.zeros(self.size, dtype=bool)
+            for v in value if isinstance(value, list) else [value]:
+                test = pc.match_like(column, like_pattern(v)) if "*" in v else pc.equal(column, v)
+                match |= np.asarray(test.fill_null(False), dtype=bool)
+            keep &= match
+        return keep
+
+    def dense(self, vector: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Exact cosine search: (row, score) for the top ``k`` rows (vectors are unit length)."""
+        if self.size == 0:
+            return []
+        scores = self.vectors @ np.asarray(vector, dtype=np.float32)
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+        return [(int(i), float(scores[i])) for i in _top(scores, k) if np.isfinite(scores[i])]
+
+    def keyword(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """BM25: (row, score) for the top ``k`` rows with a positive score."""
+        if self.retriever is None or k <= 0:
+            return []
+        bm25s = require("bm25s", package="bm25s")
+        tokens = bm25s.tokenize([query], stopwords=_STOPWORDS, stemmer=self._stem, return_ids=False,
+                                show_progress=False)[0]
+        tokens = [t for t in tokens if t in self._vocab]
+        if not tokens:
+            return []
+        weights = mask.astype(np.float32) if mask is not None else None
+        docs, scores = self.retriever.retrieve([tokens], k=min(k, self.size), weight_mask=weights,
+                                               show_progress=False, n_threads=1)
+        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def row(self, index: int) -> dict[str, Any]:
+        """One row as a dict."""
+        return self.rows.slice(index, 1).to_pylist()[0]
+
+    def take(self, indices: list[int]) -> list[dict[str, Any]]:
+        """Several rows as dicts, in the given order."""
+        return self.rows.take(indices).to_pylist() if indices else []
