@@ -52,13 +52,16 @@ class Retriever:
         return self.search_many([query], k, mode, filters)[0]
 
     def search_many(self, queries: list[str], k: int | None = None, mode: str | None = None,
-                    filters: Filters | None = None) -> list[list[Hit]]:
-        """Search several queries, embedding them in one batch."""
+                    filters: Filters | None = None, vectors: np.ndarray | None = None) -> list[list[Hit]]:
+        """Search several queries, embedding them in one batch (or using ``vectors`` already embedded)."""
         k = k or self.cfg.k
         mode = mode or self.cfg.mode
         filters = self.cfg.filters | (filters or {})
         depth = max(k, self.cfg.candidates) if mode == "hybrid" else k
-        vectors = self.embedder.embed_queries(queries) if mode in ("dense", "hybrid") else None
+        if mode in ("dense", "hybrid") and vectors is None:
+            vectors = self.embedder.embed_queries(queries)
+        elif mode == "bm25":
+            vectors = None
         results = []
         for i, query in enumerate(queries):
             dense = self.store.search_dense(vectors[i], depth, filters) if vectors is not None else []

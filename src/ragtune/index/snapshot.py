@@ -43,6 +43,7 @@ class Snapshot:
 
     def __init__(self, rows, vectors: np.ndarray, retriever):
         self.rows, self.vectors, self.retriever = rows, vectors, retriever
+        self._columns = {name: rows.column(name).to_pylist() for name in rows.column_names}
         self._stem = _stemmer()
         self._vocab = set(retriever.vocab_dict) if retriever is not None else set()
 
@@ -131,10 +132,6 @@ class Snapshot:
                                                show_progress=False, n_threads=1)
         return [(int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
-    def row(self, index: int) -> dict[str, Any]:
-        """One row as a dict."""
-        return self.rows.slice(index, 1).to_pylist()[0]
-
     def take(self, indices: list[int]) -> list[dict[str, Any]]:
-        """Several rows as dicts, in the given order."""
-        return self.rows.take(indices).to_pylist() if indices else []
+        """Rows as dicts, in the given order (from columns cached as Python lists: microseconds per row)."""
+        return [{name: values[i] for name, values in self._columns.items()} for i in indices]

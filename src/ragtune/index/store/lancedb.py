@@ -67,6 +67,7 @@ class LanceStore(ChunkStore):
         self._tables: dict[str, Any] = {}
         self._snapshot: Snapshot | None = None
         self._snapshot_version = -1
+        self._generation_seen = -1
 
     # -- tables ---------------------------------------------------------------------------------
     def _schema(self, dim: int):
@@ -154,6 +155,11 @@ class LanceStore(ChunkStore):
             if add:
                 table.add(self._to_arrow(add))
             self._snapshot_version = -1
+            generation = self.path / "generation"
+            count = int(generation.read_text()) + 1 if generation.exists() else 1
+            tmp = generation.with_suffix(".tmp")
+            tmp.write_text(str(count))
+            os.replace(tmp, generation)
 
     def archive(self, records: list[ChunkRecord]) -> None:
         if not records:
@@ -202,10 +208,20 @@ class LanceStore(ChunkStore):
         return [Hit(_row_chunk(row), score) for row, (_, score) in zip(snapshot.take([i for i, _ in found]), found)]
 
     def _current_snapshot(self) -> Snapshot:
-        """The snapshot of the current table version: from memory, from disk, or built now."""
+        """The snapshot of the current table version: from memory, from disk, or built now.
+
+        Every write bumps the ``generation`` file, so checking for writes by this or another process
+        costs one stat; the table is asked for its version only when that file changed.
+        """
         with self._lock:
+            generation = self.path / "generation"
+            stamp = generation.stat().st_mtime_ns if generation.exists() else 0
+            if self._snapshot is not None and self._snapshot_version >= 0 and stamp == self._generation_seen:
+                return self._snapshot
+            self.refresh()
             table = self._table(CHUNKS)
             version = table.version if table is not None else 0
+            self._generation_seen = stamp
             if self._snapshot is None or self._snapshot_version != version:
                 cache = self.path / "snapshot"
                 snapshot = Snapshot.load(cache, version)
@@ -253,7 +269,7 @@ class LanceStore(ChunkStore):
 
         with self._lock:
             self._tables.clear()
-            self._snapshot, self._snapshot_version = None, -1
+            self._snapshot, self._snapshot_version, self._generation_seen = None, -1, -1
             shutil.rmtree(self.path, ignore_errors=True)
             self.path.mkdir(parents=True, exist_ok=True)
             self._db = require("lancedb").connect(str(self.path / "lancedb"))
