@@ -192,3 +192,24 @@ def test_a_missing_embedding_model_says_what_to_fix(make_project):
     with pytest.raises(ConfigError, match=r"embedding.model: './no-such-model' does not exist"):
         ingest(root, overrides=["embedding.model=./no-such-model"])
     assert kb_versions(root) == []  # nothing was written
+
+
+def test_the_layout_pdf_parser_keeps_table_rows_and_a_parser_change_reparses(make_project):
+    from conftest import EXAMPLE
+
+    price_list = (EXAMPLE / "documents" / "products" / "price-list.pdf").read_bytes()
+    root = make_project({"price-list.pdf": price_list})
+    ingest(root)
+    report = ingest(root, overrides=['parsers={".pdf": pdfplumber}'])
+    assert report.changed == ["price-list.pdf"]  # the parser choice is part of how documents are read
+    kb = KnowledgeBase(Project.load(root))
+    texts = [c.text for c in kb.store.get(kb.store.ids())]
+    row = "X200-8A4D-LTE | X200 with XM-2 LTE-M/NB-IoT modem | 1,395 | 1,610"
+    assert sum(t.count(row) for t in texts) >= 1
+    assert sum(t.count("X200-8A4D-LTE") for t in texts) == sum(t.count(row) for t in texts)  # no duplicate text
+
+
+def test_unknown_parser_choices_are_config_errors(make_project):
+    root = make_project(DOCS)
+    with pytest.raises(ConfigError, match=r"no parser 'pdfplumber' for '.docx'"):
+        ingest(root, overrides=['parsers={".docx": pdfplumber}'])

@@ -94,6 +94,9 @@ class ProjectConfig(_Section):
         default_factory=lambda: ["**/*"], description="Glob patterns of files to ingest, under documents."
     )
     exclude: list[str] = Field(default_factory=lambda: ["**/.*", "**/~$*"])
+    parsers: dict[str, str] = Field(
+        default_factory=dict, description='Heavier parsers per suffix, e.g. {".pdf": pdfplumber} (pdf-layout extra).'
+    )
     chunking: ChunkingConfig = Field(default_factory=ChunkingConfig)
     embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
@@ -106,6 +109,19 @@ class ProjectConfig(_Section):
         if not value or any(c in value for c in "/\\: "):
             raise ValueError("use letters, digits, '-', '_' or '.' (no spaces, slashes or colons)")
         return value
+
+
+    @field_validator("parsers")
+    @classmethod
+    def _known_parsers(cls, value: dict[str, str]) -> dict[str, str]:
+        from ragtune.corpus.parsers import ALTERNATIVES
+
+        for suffix, name in value.items():
+            suffixes = ALTERNATIVES.get(name, ((),))[0]
+            if name != "default" and suffix.lower() not in suffixes:
+                known = ", ".join(f"{s}: {n}" for n, (ss, _, _) in ALTERNATIVES.items() for s in ss)
+                raise ValueError(f"no parser {name!r} for {suffix!r} (available: {known}, or default)")
+        return {k.lower(): v for k, v in value.items()}
 
 
 def _format_errors(exc: ValidationError, origin: str) -> str:

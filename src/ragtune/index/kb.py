@@ -130,7 +130,8 @@ class KnowledgeBase:
                     f"embedding.model changed from {head['settings']['embedding']!r} to {settings['embedding']!r}: "
                     "vectors of different models cannot be mixed; run `ragtune ingest --rebuild`"
                 )
-            same_chunking = bool(head) and head["settings"]["chunking"] == settings["chunking"]
+            same_chunking = bool(head) and all(head["settings"].get(key, {}) == settings[key]
+                                               for key in ("chunking", "parsers"))
             old_docs: dict[str, Any] = head["documents"] if head else {}
             report = SyncReport(version=None, previous=head["version"] if head else None)
             files = scan_documents(self.project.documents_dir, cfg.include, cfg.exclude)
@@ -190,7 +191,7 @@ class KnowledgeBase:
     # -- internals ----------------------------------------------------------------------------
     def _settings(self) -> dict[str, Any]:
         cfg = self.project.config
-        return {"embedding": cfg.embedding.model, "chunking": cfg.chunking.model_dump()}
+        return {"embedding": cfg.embedding.model, "chunking": cfg.chunking.model_dump(), "parsers": cfg.parsers}
 
     def _counter(self):
         from ragtune.corpus.chunk import TokenCounter
@@ -202,7 +203,7 @@ class KnowledgeBase:
         from ragtune.corpus.parsers import parse_file
 
         cfg = self.project.config.chunking
-        doc = parse_file(file.path, file.source)
+        doc = parse_file(file.path, file.source, self.project.config.parsers)
         chunks = chunk_document(doc, cfg.size, cfg.overlap, counter)
         if not chunks:
             raise InputError(f"{file.source}: has no text")

@@ -23,13 +23,27 @@ PARSERS: dict[str, Parser] = {
 }
 
 
+# Heavier parsers, chosen per suffix with `parsers: {".pdf": pdfplumber}`: name -> (suffixes, module, extra)
+ALTERNATIVES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "pdfplumber": ((".pdf",), "ragtune.corpus.parsers.pdf_layout", "pdf-layout"),
+}
+
+
 def supported_suffixes() -> list[str]:
     """The file suffixes ragtune can parse, sorted (``[".docx", ".htm", ...]``)."""
     return sorted(PARSERS)
 
 
-def get_parser(suffix: str) -> Parser:
-    """The parser for a file suffix (any case), or InputError listing the supported ones."""
+def get_parser(suffix: str, choices: dict[str, str] | None = None) -> Parser:
+    """The parser for a file suffix (any case), or InputError listing the supported ones.
+
+    ``choices`` maps a suffix to an alternative parser name (see ALTERNATIVES) or "default".
+    """
+    choice = (choices or {}).get(suffix.lower(), "default")
+    if choice != "default":
+        import importlib
+
+        return importlib.import_module(ALTERNATIVES[choice][1]).parse
     parser = PARSERS.get(suffix.lower())
     if parser is None:
         shown = f"'{suffix}'" if suffix else "(no suffix)"
@@ -37,7 +51,7 @@ def get_parser(suffix: str) -> Parser:
     return parser
 
 
-def parse_file(path: Path, source: str) -> ParsedDocument:
+def parse_file(path: Path, source: str, choices: dict[str, str] | None = None) -> ParsedDocument:
     """Read ``path`` and parse it by suffix; ``source`` names it in the document and in errors.
 
     Raises InputError when the type is unsupported, the file cannot be read, is empty or unusable,
@@ -45,7 +59,7 @@ def parse_file(path: Path, source: str) -> ParsedDocument:
     """
     path = Path(path)
     try:
-        parser = get_parser(path.suffix)
+        parser = get_parser(path.suffix, choices)
     except InputError as exc:
         raise InputError(f"{source}: {exc}") from None
     try:
