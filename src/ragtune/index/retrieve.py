@@ -75,7 +75,3 @@ class Retriever:
             else:
                 results.append(minmax_fuse(dense, keyword, self.cfg.dense_weight, k))
         return results
-
-    def with_config(self, **changes) -> Retriever:
-        """A retriever sharing store and embedder with some settings changed."""
-        return Retriever(self.store, self.embedder, self.cfg.model_copy(update=changes))

@@ -177,10 +177,6 @@ class LanceStore(ChunkStore):
                                                row["labels"] or [])
         return found
 
-    def archived_ids(self) -> set[str]:
-        """Ids of every archived chunk."""
-        return set(self._select(ARCHIVE, ["id"]).column("id").to_pylist())
-
     def get(self, ids: Iterable[str]) -> list[Chunk]:
         chunks: list[Chunk] = []
         for batch in _batches(list(ids)):
