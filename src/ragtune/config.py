@@ -85,6 +85,76 @@ class GenerationConfig(_Section):
         return self
 
 
+class DataConfig(_Section):
+    """How training data is built from the project (``ragtune data build``)."""
+
+    train: str = Field("questions/train", description="Training questions: a .jsonl/.json/.csv path (suffix optional).")
+    test: str = Field("questions/test", description="Held-out questions: never trained on (the leakage guard checks).")
+    paraphrases: int = Field(4, ge=0, le=64, description="Rephrasings of each training question and answer.")
+    paraphraser: Literal["template", "model"] = Field(
+        "template", description="template: deterministic rewording rules; model: the generation model rewrites."
+    )
+    synthetic: Literal["auto", "off", "model", "template"] = Field(
+        "auto", description="Synthetic QA from chunks. auto: with the generation model when there is no train set."
+    )
+    synthetic_per_chunk: int = Field(2, ge=1, le=20, description="Synthetic questions asked per chunk.")
+    raft_distractors: int = Field(3, ge=0, le=20, description="Retrieved non-gold chunks in each RAFT row.")
+    raft_gold_share: float = Field(0.8, ge=0.0, le=1.0, description="Share of RAFT rows that keep the gold chunk.")
+    raft_paraphrases: int = Field(1, ge=0, le=64, description="Paraphrases per question also turned into RAFT rows.")
+    dev_share: float = Field(0.1, ge=0.0, lt=0.9, description="Share of paraphrase rows held out as the dev split.")
+    leakage_threshold: float = Field(0.65, gt=0.0, le=1.0, description="Similarity above which a row counts as a test "
+                                     "question's near-duplicate and is removed.")
+    seed: int = 0
+
+
+class LoraSettings(_Section):
+    """LoRA adapter shape."""
+
+    rank: int = Field(16, ge=1, le=1024)
+    alpha: float = Field(32.0, gt=0)
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout on the adapter input (0 is ~1.5x faster on CPU).")
+    target_modules: list[str] | Literal["all-linear"] = Field(
+        "all-linear", description="Module names to adapt, or all-linear (every linear layer but the output head)."
+    )
+
+
+class TrainingConfig(_Section):
+    """How models are fine-tuned (``ragtune train``)."""
+
+    method: Literal["lora", "full", "cpt"] = Field(
+        "lora", description="lora (adapter), full (all weights), cpt (continued pretraining on the chunks' text)."
+    )
+    model: str | None = Field(None, description="Base model to train; default: generation.model.")
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    learning_rate: float | None = Field(None, gt=0, description="Default: 1e-3 for lora, 5e-5 for full and cpt.")
+    epochs: float = Field(3.0, gt=0, le=1000)
+    max_steps: int | None = Field(None, ge=1, description="Stop after this many optimizer steps (overrides epochs).")
+    batch_size: int = Field(8, ge=1, le=4096, description="Rows per micro-batch (grouped by length).")
+    batch_tokens: int = Field(4096, ge=16, description="Cap on a micro-batch's padded tokens: long rows go in "
+                              "smaller batches, so memory stays bounded.")
+    grad_accum: int = Field(1, ge=1, le=1024, description="Micro-batches per optimizer step.")
+    max_seq_len: int = Field(1024, ge=16, le=131072, description="Longest row in tokens; cpt text is packed to it.")
+    schedule: Literal["cosine", "linear", "constant"] = "cosine"
+    warmup_ratio: float = Field(0.05, ge=0.0, lt=1.0)
+    weight_decay: float = Field(0.0, ge=0.0)
+    max_grad_norm: float = Field(1.0, ge=0.0, description="Gradient clipping (0 = off).")
+    eval_every: int = Field(0, ge=0, description="Steps between dev evaluations (0 = once per epoch).")
+    save_every: int = Field(50, ge=1, description="Steps between checkpoints (a kill loses at most these).")
+    keep_checkpoints: int = Field(2, ge=1)
+    patience: int = Field(2, ge=0, description="Dev evaluations without improvement before stopping (0 = off).")
+    dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="Autocast dtype. auto: bfloat16 on CPUs with native bf16 and on GPUs, else float32."
+    )
+    device: str = "cpu"
+    seed: int = 0
+
+    def lr(self) -> float:
+        """The learning rate, with the per-method default."""
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return 1e-3 if self.method == "lora" else 5e-5
+
+
 class ProjectConfig(_Section):
     """Everything ragtune.yaml holds."""
 
@@ -102,6 +172,8 @@ class ProjectConfig(_Section):
     store: StoreConfig = Field(default_factory=StoreConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
 
     @field_validator("name")
     @classmethod
@@ -109,7 +181,6 @@ class ProjectConfig(_Section):
         if not value or any(c in value for c in "/\\: "):
             raise ValueError("use letters, digits, '-', '_' or '.' (no spaces, slashes or colons)")
         return value
-
 
     @field_validator("parsers")
     @classmethod

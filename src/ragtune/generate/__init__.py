@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ragtune.errors import ConfigError
 from ragtune.generate.base import Generation, Generator, TextStream
 from ragtune.generate.models import load_causal_lm, resolve_model_path
 
@@ -20,12 +21,17 @@ __all__ = [
 ]
 
 
-def load_generator(cfg: GenerationConfig) -> Generator:
-    """The Generator for a GenerationConfig: ``backend: local`` loads the model now, ``openai`` connects lazily."""
+def load_generator(cfg: GenerationConfig, adapter: str | None = None) -> Generator:
+    """The Generator for a GenerationConfig: ``backend: local`` loads the model now, ``openai`` connects lazily.
+
+    ``adapter``: a PEFT adapter folder merged into the local model (fine-tuned variants).
+    """
     if cfg.backend == "openai":
+        if adapter:
+            raise ConfigError("a fine-tuned adapter runs on the local backend: set generation.backend: local")
         from ragtune.generate.openai_compat import OpenAIGenerator
 
         return OpenAIGenerator(cfg)
     from ragtune.generate.local import LocalGenerator
 
-    return LocalGenerator(cfg)
+    return LocalGenerator(cfg, adapter=adapter)

@@ -46,10 +46,10 @@ class LocalGenerator:
     per-model lock, so one generator (or several on the same model) can be used from many threads.
     """
 
-    def __init__(self, cfg: GenerationConfig) -> None:
+    def __init__(self, cfg: GenerationConfig, adapter: str | None = None) -> None:
         self.cfg = cfg
         self.name = cfg.model
-        self.model, self.tokenizer = load_causal_lm(cfg.model, cfg.dtype, cfg.device)
+        self.model, self.tokenizer = load_causal_lm(cfg.model, cfg.dtype, cfg.device, adapter=adapter)
         self.device = self.model.device
         self.max_context = _context_window(self.model, self.tokenizer)
         self._lock = generation_lock(self.model)

@@ -287,8 +287,8 @@ def resolve_model_path(spec: str) -> str:
 
 # ----------------------------------------------------------------------------- loading
 
-_loaded: dict[tuple[str, str, str], tuple[Any, Any]] = {}
-_key_locks: dict[tuple[str, str, str], threading.Lock] = {}
+_loaded: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
+_key_locks: dict[tuple[str, str, str, str], threading.Lock] = {}
 _registry_lock = threading.Lock()
 _generation_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 
@@ -330,9 +330,10 @@ def generation_lock(model: Any) -> threading.Lock:
         return lock
 
 
-def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu") -> tuple[Any, Any]:
-    """Load (model, tokenizer) once per (resolved path, dtype, device) and share it across callers.
+def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu", adapter: str | None = None) -> tuple[Any, Any]:
+    """Load (model, tokenizer) once per (resolved path, dtype, device, adapter) and share it across callers.
 
+    ``adapter`` is a PEFT adapter folder (a LoRA fine-tune of ``spec``), merged into the weights once at load.
     The model is in eval mode; the tokenizer pads on the left (for batched generation) and has a pad token.
     Thread-safe: concurrent callers of the same key wait for a single load.
     """
@@ -344,7 +345,7 @@ def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu") -> tuple
     torch_dtype = getattr(torch, dtype, None)
     if not isinstance(torch_dtype, torch.dtype):
         raise ConfigError(f"generation.dtype {dtype!r} is not a torch dtype (use auto, float32, bfloat16, float16)")
-    key = (path, dtype, device)
+    key = (path, dtype, device, adapter or "")
     with _registry_lock:
         if key in _loaded:
             return _loaded[key]
@@ -352,13 +353,27 @@ def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu") -> tuple
     with key_lock:
         if key in _loaded:
             return _loaded[key]
-        model, tokenizer = _load(path, spec, torch_dtype, device)
+        model, tokenizer = load_model_files(path, spec, torch_dtype, device)
+        if adapter:
+            model = merge_adapter(model, adapter)
         with _registry_lock:
             _loaded[key] = (model, tokenizer)
         return model, tokenizer
 
 
-def _load(path: str, spec: str, torch_dtype: Any, device: str) -> tuple[Any, Any]:
+def merge_adapter(model: Any, adapter: str) -> Any:
+    """Apply a PEFT adapter folder to a freshly loaded model and fold it into the weights."""
+    from peft import PeftModel
+
+    try:
+        merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise RagtuneError(f"could not apply the adapter in {adapter}: {exc}; retrain it with `ragtune train`") from exc
+    return merged.eval()
+
+
+def load_model_files(path: str, spec: str, torch_dtype: Any, device: str) -> tuple[Any, Any]:
+    """Load a fresh (uncached) model and tokenizer from a resolved path, in eval mode, with a pad token."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     try:

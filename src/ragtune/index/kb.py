@@ -10,6 +10,7 @@ next sync completes the work (embeddings already archived are reused).
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,6 +67,12 @@ class SyncReport:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def content_fingerprint(manifest: dict[str, Any]) -> str:
+    """A hash of a version's chunk ids: equal for versions with the same content (e.g. after a rollback)."""
+    ids = sorted(cid for doc in manifest["documents"].values() for cid in doc["chunks"])
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
 
 
 def _version_key(n: int) -> str:

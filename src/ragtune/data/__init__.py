@@ -1,0 +1,1 @@
+"""Training data built from a project: question sets, paraphrases, synthetic QA, leakage guard, RAFT rows."""

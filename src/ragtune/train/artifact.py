@@ -1,0 +1,98 @@
+"""Trained models in the project: where they live, their manifest, and whether they are stale."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ragtune.errors import InputError
+from ragtune.project import Project
+
+MANIFEST = "manifest.json"
+TRAINED_VARIANTS = ("ft", "hybrid")
+
+
+def model_dir(project: Project, variant: str) -> Path:
+    """The folder of a variant's current model: ``models/<variant>``."""
+    return project.root / "models" / variant
+
+
+def work_dir(project: Project, variant: str) -> Path:
+    """Checkpoints and the live log of a variant's training run."""
+    return project.root / "models" / f".work-{variant}"
+
+
+def file_sha256(path: Path) -> str:
+    """Hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """A model folder's manifest, or None when there is no finished model."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class ModelStatus:
+    """A variant's trained model: whether it exists, and why it may be stale."""
+
+    variant: str
+    path: Path
+    manifest: dict[str, Any] | None
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def exists(self) -> bool:
+        """True when a finished model is there."""
+        return self.manifest is not None
+
+
+def model_status(project: Project, variant: str, kb: Any = None) -> ModelStatus:
+    """Check a variant's model against the current knowledge base and training data.
+
+    Stale means: the knowledge base's content changed since the data the model learned from was built (the
+    model cannot know the new facts), or the training data file changed since training.
+    """
+    from ragtune.index.kb import KnowledgeBase, content_fingerprint
+
+    folder = model_dir(project, variant)
+    manifest = read_manifest(folder)
+    status = ModelStatus(variant, folder, manifest)
+    if manifest is None:
+        return status
+    kb = kb or KnowledgeBase(project)
+    current = kb.manifest()
+    trained_on = manifest.get("kb") or {}
+    if current is not None and trained_on.get("fingerprint") not in (None, content_fingerprint(current)):
+        status.stale.append(
+            f"the knowledge base changed since the training data was built (version {trained_on.get('version')} "
+            f"then, {current['version']} now): the model does not know the changed documents"
+        )
+    data = manifest.get("data") or {}
+    data_path = project.root / data.get("file", "")
+    if data.get("file") and data_path.is_file() and file_sha256(data_path) != data.get("sha256"):
+        status.stale.append(f"{data['file']} changed after training")
+    return status
+
+
+def require_model(project: Project, variant: str) -> ModelStatus:
+    """The status of a variant's model; a clear error when it was never trained."""
+    if variant not in TRAINED_VARIANTS:
+        raise InputError(f"variant {variant!r} has no trained model (trained variants: {', '.join(TRAINED_VARIANTS)})")
+    status = model_status(project, variant)
+    if not status.exists:
+        raise InputError(
+            f"no trained model for the {variant} variant in {status.path}: run `ragtune data {project.root} build` "
+            f"and `ragtune train {project.root} --variant {variant}` first"
+        )
+    return status

@@ -1,0 +1,312 @@
+"""The training loop: grouped batches, autocast, loss on trained tokens only, dev early stopping, resume."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ragtune.errors import RagtuneError
+from ragtune.progress import bar
+from ragtune.train.batches import collate, epoch_batches, padding_share
+from ragtune.train.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint, trainable_state
+from ragtune.train.rows import IGNORE, Example
+
+
+@dataclass
+class LoopSettings:
+    """Optimization settings resolved from TrainingConfig."""
+
+    learning_rate: float
+    epochs: float
+    max_steps: int | None
+    batch_size: int
+    batch_tokens: int
+    grad_accum: int
+    schedule: str
+    warmup_ratio: float
+    weight_decay: float
+    max_grad_norm: float
+    eval_every: int
+    save_every: int
+    keep_checkpoints: int
+    patience: int
+    autocast: Any  # a torch dtype, or None for full precision
+    device: str
+    seed: int
+
+
+@dataclass
+class LoopResult:
+    """What a finished run did."""
+
+    steps: int
+    epochs: float
+    tokens: int
+    trained_tokens: int
+    seconds: float
+    tokens_per_s: float
+    final_loss: float | None
+    best_dev_loss: float | None
+    stopped_early: bool
+    resumed_from: int | None
+    padding_share: float
+    curve: list[dict[str, Any]] = field(default_factory=list)
+
+
+def supervised_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
+    """Summed next-token loss over labelled positions and their count.
+
+    The output head runs only on positions that carry a label: with the loss on answers only, most positions
+    of a chat row are prompt, and the vocabulary projection is the largest matrix of a small model.
+    """
+    import torch.nn.functional as F
+
+    causal = model.get_base_model() if hasattr(model, "get_base_model") else model
+    _pick_attention(causal, batch["input_ids"].shape[1])
+    hidden = causal.get_decoder()(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+    hidden = hidden.last_hidden_state if hasattr(hidden, "last_hidden_state") else hidden[0]
+    targets = batch["labels"][:, 1:]
+    keep = targets != IGNORE
+    logits = causal.get_output_embeddings()(hidden[:, :-1][keep]).float()
+    return F.cross_entropy(logits, targets[keep], reduction="sum"), int(keep.sum())
+
+
+# Measured on this 2-core AVX-512/AMX CPU, LoRA on SmolLM2-135M, bf16 autocast, batch 8: eager attention trains
+# 607 tokens/s at 256-token rows vs 402 for SDPA (whose CPU backward kernel is slow for short rows), while at
+# 900-token rows SDPA reaches 496 tokens/s vs 150 for eager (which also needs 2x the memory).
+EAGER_ATTENTION_MAX_LEN = 512
+
+
+def _pick_attention(causal: Any, length: int) -> None:
+    """Eager attention for short batches, SDPA for long ones (see EAGER_ATTENTION_MAX_LEN)."""
+    wanted = "eager" if length <= EAGER_ATTENTION_MAX_LEN else "sdpa"
+    if getattr(causal.config, "_attn_implementation", None) != wanted and hasattr(causal, "set_attn_implementation"):
+        with contextlib.suppress(ValueError, ImportError):  # a model without that implementation keeps its own
+            causal.set_attn_implementation(wanted)
+
+
+def lr_at(step: int, total: int, s: LoopSettings) -> float:
+    """Learning rate for optimizer step ``step`` (0-based): linear warmup, then cosine/linear/constant."""
+    warmup = int(total * s.warmup_ratio)
+    if step < warmup:
+        return s.learning_rate * (step + 1) / warmup
+    if s.schedule == "constant":
+        return s.learning_rate
+    progress = (step - warmup) / max(1, total - warmup)
+    if s.schedule == "linear":
+        return s.learning_rate * max(0.0, 1 - progress)
+    return s.learning_rate * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "out of memory" in text or "can't allocate memory" in text or "not enough memory" in text
+
+
+class TrainingLoop:
+    """Runs optimizer steps over examples, checkpointing to ``work`` and logging the curve to ``work/log.jsonl``."""
+
+    def __init__(self, model: Any, train: list[Example], dev: list[Example], pad_id: int, settings: LoopSettings,
+                 work: Path, run_key: dict[str, Any]):
+        if not train:
+            raise RagtuneError("no training rows after the dev split: add data or lower data.dev_share")
+        self.model, self.train, self.dev, self.pad_id, self.s = model, train, dev, pad_id, settings
+        self.work, self.run_key = work, run_key
+        self.names = [n for n, p in model.named_parameters() if p.requires_grad]
+        self.lengths = [len(e.input_ids) for e in train]
+        self._epochs: list[list[list[int]]] = []
+        self.per_epoch = len(self._epoch(0))
+        self.steps_per_epoch = max(1, math.ceil(self.per_epoch / settings.grad_accum))
+        self.total = settings.max_steps or max(1, math.ceil(settings.epochs * self.steps_per_epoch))
+        self.padding_share = padding_share(train, self._epoch(0))
+
+    # -- schedule -------------------------------------------------------------------------------
+    def micro_batches(self, step: int) -> list[list[Example]]:
+        """The micro-batches of optimizer step ``step`` (epochs follow each other seamlessly)."""
+        out = []
+        for m in range(step * self.s.grad_accum, (step + 1) * self.s.grad_accum):
+            epoch = 0
+            while m >= len(self._epoch(epoch)):
+                m -= len(self._epoch(epoch))
+                epoch += 1
+            out.append([self.train[i] for i in self._epoch(epoch)[m]])
+        return out
+
+    def _epoch(self, epoch: int) -> list[list[int]]:
+        while len(self._epochs) <= epoch:
+            self._epochs.append(epoch_batches(self.lengths, self.s.batch_size, self.s.seed, len(self._epochs),
+                                              self.s.batch_tokens))
+        return self._epochs[epoch]
+
+    # -- evaluation -----------------------------------------------------------------------------
+    def dev_loss(self) -> float | None:
+        """Mean per-token loss on the dev rows (None without a dev split)."""
+        import torch
+
+        if not self.dev:
+            return None
+        self.model.eval()
+        total, count = 0.0, 0
+        order = sorted(range(len(self.dev)), key=lambda i: len(self.dev[i].input_ids))
+        with torch.no_grad(), self._autocast():
+            for start in range(0, len(order), self.s.batch_size):
+                batch = collate([self.dev[i] for i in order[start:start + self.s.batch_size]], self.pad_id)
+                loss, n = supervised_loss(self.model, self._to_device(batch))
+                total, count = total + float(loss), count + n
+        self.model.train()
+        return total / max(count, 1)
+
+    def _autocast(self):
+        import torch
+
+        if self.s.autocast is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.s.device.split(":")[0], dtype=self.s.autocast)
+
+    def _to_device(self, batch: dict[str, Any]) -> dict[str, Any]:
+        return {k: v.to(self.s.device) for k, v in batch.items()} if self.s.device != "cpu" else batch
+
+    # -- run ------------------------------------------------------------------------------------
+    def run(self, resume: bool = False, on_step: Callable[[int, dict[str, Any]], None] | None = None) -> LoopResult:
+        """Train to the end (or early stop); with ``resume``, continue from the newest checkpoint in ``work``."""
+        import torch
+
+        torch.manual_seed(self.s.seed)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=self.s.learning_rate, weight_decay=self.s.weight_decay,
+                                      foreach=True)
+        checkpoints, log_path = self.work / "checkpoints", self.work / "log.jsonl"
+        state: dict[str, Any] = {"best_dev": None, "bad_evals": 0, "tokens": 0, "trained_tokens": 0, "seconds": 0.0}
+        step, resumed_from = 0, None
+        found = list_checkpoints(checkpoints)
+        if resume and found:
+            self._check_same_run()
+            state = load_checkpoint(found[-1], self.model, optimizer, self.names)
+            step = resumed_from = state["step"]
+            self._trim_log(log_path, step)
+        else:
+            for old in found:
+                shutil.rmtree(old, ignore_errors=True)
+            log_path.unlink(missing_ok=True)
+            (self.work / "best.safetensors").unlink(missing_ok=True)
+        self.work.mkdir(parents=True, exist_ok=True)
+        (self.work / "run.json").write_text(json.dumps(self.run_key, indent=2, sort_keys=True), encoding="utf-8")
+        eval_every = self.s.eval_every or self.steps_per_epoch
+        self.model.train()
+        progress = bar(self.total, desc="training", unit="step")
+        progress.update(step)
+        curve: list[dict[str, Any]] = []
+        stopped_early, last_loss = False, None
+        try:
+            while step < self.total and not stopped_early:
+                started = time.perf_counter()
+                micro = self.micro_batches(step)
+                window = sum(e.trained_tokens for batch in micro for e in batch)
+                lr = lr_at(step, self.total, self.s)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                loss_sum, tokens = 0.0, 0
+                try:
+                    for examples in micro:
+                        batch = self._to_device(collate(examples, self.pad_id))
+                        with self._autocast():
+                            loss, _ = supervised_loss(self.model, batch)
+                        (loss / max(window, 1)).backward()
+                        loss_sum += float(loss.detach())
+                        tokens += sum(len(e.input_ids) for e in examples)
+                    if self.s.max_grad_norm > 0:
+                        torch.nn.utils.clip_grad_norm_(params, self.s.max_grad_norm)
+                    optimizer.step()
+                    optimizer.zero_grad(set_to_none=True)
+                except RuntimeError as exc:
+                    if _out_of_memory(exc):
+                        raise RagtuneError(
+                            "out of memory while training: lower training.batch_size (and raise training.grad_accum "
+                            "to keep the effective batch), lower training.max_seq_len, or use --method lora"
+                        ) from exc
+                    raise
+                step += 1
+                elapsed = time.perf_counter() - started
+                state["tokens"] += tokens
+                state["trained_tokens"] += window
+                state["seconds"] += elapsed
+                last_loss = loss_sum / max(window, 1)
+                row: dict[str, Any] = {"step": step, "epoch": round(step / self.steps_per_epoch, 3),
+                                       "loss": round(last_loss, 5), "lr": lr, "tokens": tokens,
+                                       "tokens_per_s": round(tokens / elapsed, 1)}
+                if step % eval_every == 0 or step == self.total:
+                    dev = self.dev_loss()
+                    if dev is not None:
+                        row["dev_loss"] = round(dev, 5)
+                        if state["best_dev"] is None or dev < state["best_dev"] - 1e-4:
+                            state["best_dev"], state["bad_evals"] = dev, 0
+                            self._save_best()
+                        else:
+                            state["bad_evals"] += 1
+                            stopped_early = 0 < self.s.patience <= state["bad_evals"]
+                curve.append(row)
+                with log_path.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(row) + "\n")
+                progress.update(1)
+                progress.set_postfix(loss=f"{last_loss:.3f}", tok_s=f"{row['tokens_per_s']:.0f}",
+                                     **({"dev": f"{row['dev_loss']:.3f}"} if "dev_loss" in row else {}))
+                if on_step is not None:
+                    on_step(step, row)
+                if step % self.s.save_every == 0 and step < self.total and not stopped_early:
+                    save_checkpoint(checkpoints, step, self.model, optimizer, self.names, state,
+                                    self.s.keep_checkpoints)
+        finally:
+            progress.close()
+        if state["best_dev"] is not None and (self.work / "best.safetensors").is_file():
+            self._load_best()
+        return LoopResult(
+            steps=step, epochs=round(step / self.steps_per_epoch, 3), tokens=state["tokens"],
+            trained_tokens=state["trained_tokens"], seconds=round(state["seconds"], 2),
+            tokens_per_s=round(state["tokens"] / state["seconds"], 1) if state["seconds"] else 0.0,
+            final_loss=last_loss, best_dev_loss=state["best_dev"], stopped_early=stopped_early,
+            resumed_from=resumed_from, padding_share=round(self.padding_share, 4), curve=self._read_log(log_path),
+        )
+
+    def _check_same_run(self) -> None:
+        path = self.work / "run.json"
+        before = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        changed = sorted(k for k in set(before) | set(self.run_key) if before.get(k) != self.run_key.get(k))
+        if changed:
+            raise RagtuneError(
+                f"cannot resume: the checkpoints in {self.work} were made with different {', '.join(changed)}; "
+                "run without --resume to start over (or restore the earlier data and settings)"
+            )
+
+    def _save_best(self) -> None:
+        from safetensors.torch import save_file
+
+        tmp = self.work / ".best.tmp"
+        save_file(trainable_state(self.model), str(tmp))
+        tmp.replace(self.work / "best.safetensors")
+
+    def _load_best(self) -> None:
+        import torch
+        from safetensors.torch import load_file
+
+        params = dict(self.model.named_parameters())
+        with torch.no_grad():
+            for name, value in load_file(str(self.work / "best.safetensors")).items():
+                params[name].copy_(value)
+
+    @staticmethod
+    def _trim_log(path: Path, step: int) -> None:
+        rows = [r for r in TrainingLoop._read_log(path) if r["step"] <= step]
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    @staticmethod
+    def _read_log(path: Path) -> list[dict[str, Any]]:
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

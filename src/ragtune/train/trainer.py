@@ -1,0 +1,209 @@
+"""`ragtune train`: fine-tune the base model for a variant (ft or hybrid) by LoRA, full or continued pretraining."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ragtune.errors import ConfigError, InputError
+from ragtune.project import Project
+from ragtune.train.artifact import MANIFEST, TRAINED_VARIANTS, file_sha256, model_dir, model_status, work_dir
+from ragtune.train.loop import LoopResult, LoopSettings, TrainingLoop
+from ragtune.train.rows import encode_chat_rows, encode_text_rows, read_rows
+
+DATA_FILES = {"sft": "data/sft.jsonl", "raft": "data/raft.jsonl", "cpt": "data/cpt.jsonl"}
+BUILD_REPORT = "data/build.json"
+
+
+@dataclass
+class TrainReport:
+    """What ``train`` did for one variant."""
+
+    variant: str
+    method: str
+    path: Path
+    data_file: str
+    rows_train: int
+    rows_dev: int
+    result: LoopResult
+    load_seconds: float
+    replaced_stale: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """A human summary."""
+        r = self.result
+        out = [f"{self.variant}: {self.method} on {self.data_file} ({self.rows_train} train rows, {self.rows_dev} dev)"]
+        if r.resumed_from:
+            out.append(f"  resumed from step {r.resumed_from}")
+        dev = f", best dev loss {r.best_dev_loss:.3f}" if r.best_dev_loss is not None else ""
+        early = " (stopped early: dev loss stopped improving)" if r.stopped_early else ""
+        last = f"{r.final_loss:.3f}" if r.final_loss is not None else "n/a"
+        out.append(f"  {r.steps} steps, {r.epochs} epochs{early}; final train loss {last}{dev}")
+        out.append(f"  {r.tokens} tokens in {r.seconds:.1f} s = {r.tokens_per_s:.0f} tokens/s "
+                   f"(padding {100 * r.padding_share:.0f}%); model load {self.load_seconds:.1f} s")
+        out.append(f"  saved {self.path}")
+        out += [f"  replaced a stale model: {why}" for why in self.replaced_stale]
+        return out
+
+
+def data_file_for(variant: str, method: str) -> str:
+    """The training data a variant and method learn from."""
+    if variant not in TRAINED_VARIANTS:
+        raise InputError(f"cannot train variant {variant!r}: trained variants are {', '.join(TRAINED_VARIANTS)}")
+    if method == "cpt":
+        if variant == "hybrid":
+            raise InputError("continued pretraining learns raw text, not RAFT rows: train the hybrid variant "
+                             "with --method lora or full")
+        return DATA_FILES["cpt"]
+    return DATA_FILES["raft"] if variant == "hybrid" else DATA_FILES["sft"]
+
+
+def autocast_dtype(dtype: str, device: str) -> Any:
+    """The autocast dtype for training (None = full precision)."""
+    import torch
+
+    from ragtune.hardware import cpu_has_native_bf16
+
+    if dtype == "float32":
+        return None
+    if dtype == "bfloat16":
+        return torch.bfloat16
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+    return torch.bfloat16 if device == "cpu" and cpu_has_native_bf16() else None
+
+
+def base_model_spec(project: Project) -> str:
+    """The model training starts from: training.model, else the local generation model."""
+    cfg = project.config
+    if cfg.training.model:
+        return cfg.training.model
+    if cfg.generation.backend != "local":
+        raise ConfigError("generation.backend is an endpoint: set training.model to a local model or Hugging Face id "
+                          "to fine-tune (the endpoint's model cannot be trained here)")
+    return cfg.generation.model
+
+
+def _prepare_model(spec: str, method: str, project: Project) -> tuple[Any, Any]:
+    import torch
+
+    from ragtune.generate.models import load_model_files, resolve_model_path
+
+    cfg = project.config.training
+    autocast = autocast_dtype(cfg.dtype, cfg.device)
+    # LoRA never updates the base weights: keep them in the autocast dtype (no re-cast at every matmul, half the
+    # memory), while the adapter PEFT adds stays in float32.
+    weights = autocast if method == "lora" and autocast is not None else torch.float32
+    model, tokenizer = load_model_files(resolve_model_path(spec), spec, weights, cfg.device)
+    torch.manual_seed(cfg.seed)
+    if method == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        lora = cfg.lora
+        model = get_peft_model(model, LoraConfig(
+            r=lora.rank, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=lora.target_modules,
+            task_type="CAUSAL_LM",
+        ))
+    model.config.use_cache = False
+    model.train()
+    return model, tokenizer
+
+
+def _encode(tokenizer: Any, rows: list[dict[str, Any]], method: str, max_len: int, path: Path):
+    if method == "cpt":
+        return encode_text_rows(tokenizer, rows, max_len, path)
+    return encode_chat_rows(tokenizer, rows, max_len, path)
+
+
+def _built_from(project: Project) -> dict[str, Any]:
+    path = project.root / BUILD_REPORT
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8")).get("kb") or {}
+
+
+def train_variant(project: Project, variant: str = "ft", method: str | None = None,
+                  resume: bool = False) -> TrainReport:
+    """Train the model of one variant from the project's built data and save it under ``models/<variant>``.
+
+    Checkpoints go to ``models/.work-<variant>`` every ``training.save_every`` steps; with ``resume`` a killed
+    run continues from the newest one. The finished model replaces the previous one only when complete.
+    """
+    cfg = project.config.training
+    method = method or cfg.method
+    rel = data_file_for(variant, method)
+    data_path = project.root / rel
+    rows = read_rows(data_path)
+    spec = base_model_spec(project)
+    previous = model_status(project, variant)
+    started = time.perf_counter()
+    model, tokenizer = _prepare_model(spec, method, project)
+    load_seconds = time.perf_counter() - started
+    train_rows = [r for r in rows if r.get("split", "train") != "dev"]
+    dev_rows = [r for r in rows if r.get("split") == "dev"]
+    train = _encode(tokenizer, train_rows, method, cfg.max_seq_len, data_path)
+    dev = _encode(tokenizer, dev_rows, method, cfg.max_seq_len, data_path) if dev_rows else []
+    settings = LoopSettings(
+        learning_rate=cfg.lr(), epochs=cfg.epochs, max_steps=cfg.max_steps, batch_size=cfg.batch_size,
+        batch_tokens=cfg.batch_tokens,
+        grad_accum=cfg.grad_accum, schedule=cfg.schedule, warmup_ratio=cfg.warmup_ratio,
+        weight_decay=cfg.weight_decay, max_grad_norm=cfg.max_grad_norm, eval_every=cfg.eval_every,
+        save_every=cfg.save_every, keep_checkpoints=cfg.keep_checkpoints, patience=cfg.patience,
+        autocast=autocast_dtype(cfg.dtype, cfg.device), device=cfg.device, seed=cfg.seed,
+    )
+    data_sha = file_sha256(data_path)
+    hyper = cfg.model_dump(exclude={"device"})
+    hyper.update(method=method, learning_rate=settings.learning_rate)
+    run_key = {"variant": variant, "base_model": spec, "data_sha256": data_sha, "hyperparameters": hyper}
+    work = work_dir(project, variant)
+    result = TrainingLoop(model, train, dev, tokenizer.pad_token_id, settings, work, run_key).run(resume=resume)
+    manifest = {
+        "variant": variant, "method": method, "base_model": spec, "hyperparameters": hyper,
+        "autocast": str(settings.autocast).removeprefix("torch.") if settings.autocast is not None else "float32",
+        "data": {"file": rel, "sha256": data_sha, "rows_train": len(train), "rows_dev": len(dev)},
+        "kb": _built_from(project),
+        "result": {k: v for k, v in result.__dict__.items() if k != "curve"},
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "versions": _versions(),
+    }
+    target = _save(project, variant, method, model, tokenizer, manifest, work)
+    return TrainReport(variant, method, target, rel, len(train), len(dev), result, load_seconds, previous.stale)
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("ragtune", "torch", "transformers", "peft"):
+        with contextlib.suppress(PackageNotFoundError):
+            out[name] = version(name)
+    return out
+
+
+def _save(project: Project, variant: str, method: str, model: Any, tokenizer: Any, manifest: dict[str, Any],
+          work: Path) -> Path:
+    """Write the model next to the old one and swap it in, so a failure never leaves a half-written model."""
+    target = model_dir(project, variant)
+    tmp = target.parent / f".tmp-{variant}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.config.use_cache = True
+    model.save_pretrained(tmp, safe_serialization=True)
+    if method != "lora":
+        tokenizer.save_pretrained(tmp)
+    if (work / "log.jsonl").is_file():
+        shutil.copy2(work / "log.jsonl", tmp / "log.jsonl")
+    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    old = target.parent / f".old-{variant}"
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(work / "checkpoints", ignore_errors=True)
+    (work / "best.safetensors").unlink(missing_ok=True)
+    return target
