@@ -1,6 +1,17 @@
 """ragtune: RAG, fine-tuning or both? Build each on your documents and measure them side by side."""
 
-from ragtune.api import ask, config_schema, ingest, init_project, kb_rollback, kb_versions
+from ragtune.api import (
+    ask,
+    build_data,
+    config_schema,
+    export,
+    ingest,
+    init_project,
+    kb_rollback,
+    kb_versions,
+    model_status,
+    train,
+)
 from ragtune.config import ProjectConfig, load_config
 from ragtune.errors import ConfigError, InputError, MissingDependencyError, RagtuneError
 from ragtune.project import Project
@@ -15,10 +26,14 @@ __all__ = [
     "ProjectConfig",
     "RagtuneError",
     "ask",
+    "build_data",
     "config_schema",
+    "export",
     "ingest",
     "init_project",
     "kb_rollback",
     "kb_versions",
     "load_config",
+    "model_status",
+    "train",
 ]

@@ -1,4 +1,8 @@
-"""Answer questions with a variant of the project: base (model alone) or rag (retrieval + citations)."""
+"""Answer questions with a variant of the project.
+
+base: the model alone; rag: retrieval + citations; ft: the fine-tuned model alone; hybrid: the RAFT-tuned model
+with retrieval. Evaluation and serving call the same functions.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ from ragtune.generate import cite, prompt
 from ragtune.index.store.base import Filters, Hit
 from ragtune.project import Project
 
-VARIANTS = ("base", "rag")
-RETRIEVING = {"rag"}
+VARIANTS = ("base", "rag", "ft", "hybrid")
+RETRIEVING = {"rag", "hybrid"}
+TRAINED = {"ft", "hybrid"}
 
 
 @dataclass
@@ -31,6 +36,7 @@ class Answer:
     first_token_s: float | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """A JSON-ready view (sources with their metadata and text)."""
@@ -43,6 +49,7 @@ class Answer:
             "timings": {"retrieval_s": round(self.retrieval_s, 4), "generation_s": round(self.generation_s, 4),
                         "first_token_s": self.first_token_s},
             "tokens": {"prompt": self.prompt_tokens, "completion": self.completion_tokens},
+            "warnings": self.warnings,
         }
 
 
@@ -56,6 +63,7 @@ class Answerer:
         self.kb = KnowledgeBase(project)
         self._retriever = None
         self._generator = None
+        self._tuned: dict[str, tuple[object, list[str]]] = {}
 
     @property
     def retriever(self):
@@ -75,6 +83,28 @@ class Answerer:
             self._generator = load_generator(self.project.config.generation)
         return self._generator
 
+    def generator_for(self, variant: str):
+        """The generator a variant answers with, and warnings about it (a stale fine-tuned model)."""
+        if variant not in TRAINED:
+            return self.generator, []
+        if variant not in self._tuned:
+            from ragtune.generate import load_generator
+            from ragtune.train.artifact import model_status, require_model
+
+            require_model(self.project, variant)
+            status = model_status(self.project, variant, kb=self.kb)
+            manifest = status.manifest or {}
+            cfg = self.project.config.generation.model_copy(update={"backend": "local"})
+            if manifest.get("method") == "lora":
+                generator = load_generator(cfg.model_copy(update={"model": manifest["base_model"]}),
+                                           adapter=str(status.path))
+            else:
+                generator = load_generator(cfg.model_copy(update={"model": str(status.path)}))
+            warnings = [f"the {variant} model is stale: {why} (run `ragtune data build` and `ragtune train`)"
+                        for why in status.stale]
+            self._tuned[variant] = (generator, warnings)
+        return self._tuned[variant]
+
     def _messages(self, questions: list[str], variant: str, k: int | None, filters: Filters | None):
         if variant not in VARIANTS:
             raise InputError(f"unknown variant {variant!r}: choose one of {', '.join(VARIANTS)}")
@@ -91,13 +121,14 @@ class Answerer:
             on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer one question; ``on_token`` receives text as it is generated."""
         (messages,), (hits,), retrieval_s = self._messages([question], variant, k, filters)
+        generator, warnings = self.generator_for(variant)
         if on_token is None:
-            gen = self.generator.chat(messages)
+            gen = generator.chat(messages)
             return self._finish(question, variant, hits, retrieval_s, gen.text, gen.latency_s, gen.first_token_s,
-                                gen.prompt_tokens, gen.completion_tokens)
+                                gen.prompt_tokens, gen.completion_tokens, warnings)
         started = time.perf_counter()
         first, pieces = None, []
-        stream = self.generator.stream(messages)
+        stream = generator.stream(messages)
         for piece in stream:
             if first is None:
                 first = time.perf_counter() - started
@@ -105,7 +136,8 @@ class Answerer:
             on_token(piece)
         done = getattr(stream, "generation", None)
         answer = self._finish(question, variant, hits, retrieval_s, "".join(pieces), time.perf_counter() - started,
-                              first, done.prompt_tokens if done else 0, done.completion_tokens if done else 0)
+                              first, done.prompt_tokens if done else 0, done.completion_tokens if done else 0,
+                              warnings)
         if answer.citations_inferred:
             on_token(answer.text[len("".join(pieces).strip()):])
         return answer
@@ -114,13 +146,14 @@ class Answerer:
                  filters: Filters | None = None) -> list[Answer]:
         """Answer many questions with batched retrieval and batched generation."""
         messages, hits, retrieval_s = self._messages(questions, variant, k, filters)
-        generations = self.generator.chat_batch(messages)
+        generator, warnings = self.generator_for(variant)
+        generations = generator.chat_batch(messages)
         return [self._finish(q, variant, h, retrieval_s, g.text, g.latency_s, g.first_token_s, g.prompt_tokens,
-                             g.completion_tokens) for q, h, g in zip(questions, hits, generations)]
+                             g.completion_tokens, warnings) for q, h, g in zip(questions, hits, generations)]
 
     @staticmethod
     def _finish(question, variant, hits, retrieval_s, text, generation_s, first_token_s, prompt_tokens,
-                completion_tokens) -> Answer:
+                completion_tokens, warnings) -> Answer:
         text = text.strip()
         abstained = prompt.is_abstention(text)
         cited, inferred = cite.cited_numbers(text, len(hits)), False
@@ -131,4 +164,4 @@ class Answerer:
         return Answer(question=question, variant=variant, text=text, sources=list(hits), cited=cited,
                       citations_inferred=inferred, abstained=abstained, retrieval_s=retrieval_s,
                       generation_s=generation_s, first_token_s=first_token_s, prompt_tokens=prompt_tokens,
-                      completion_tokens=completion_tokens)
+                      completion_tokens=completion_tokens, warnings=list(warnings))

@@ -20,10 +20,44 @@ def ingest(project: str | Path, overrides: list[str] | None = None, rebuild: boo
 def ask(project: str | Path, question: str, variant: str = "rag", overrides: list[str] | None = None,
         k: int | None = None, filters: dict[str, Any] | None = None,
         on_token: Callable[[str], None] | None = None):
-    """Answer a question with a variant (base | rag); returns an Answer with numbered sources."""
+    """Answer a question with a variant (base | rag | ft | hybrid); returns an Answer with numbered sources."""
     from ragtune.answer import Answerer
 
     return Answerer(Project.load(project, overrides)).ask(question, variant, k=k, filters=filters, on_token=on_token)
+
+
+def build_data(project: str | Path, overrides: list[str] | None = None):
+    """Build the training data (sft, raft, cpt JSONL under data/) from the questions and knowledge base."""
+    from ragtune.data.build import build_data as build
+
+    return build(Project.load(project, overrides))
+
+
+def train(project: str | Path, variants: list[str] | None = None, method: str | None = None, resume: bool = False,
+          overrides: list[str] | None = None) -> list[Any]:
+    """Train the models of the ft and hybrid variants (or those named); returns a TrainReport each.
+
+    ``method``: lora | full | cpt (default: training.method). Continued pretraining trains the ft variant only.
+    """
+    from ragtune.train.trainer import default_variants, train_variant
+
+    loaded = Project.load(project, overrides)
+    method = method or loaded.config.training.method
+    return [train_variant(loaded, v, method=method, resume=resume) for v in variants or default_variants(method)]
+
+
+def export(project: str | Path, out: str | Path, variant: str = "ft", merge: bool = False) -> Path:
+    """Write a trained variant's model to ``out`` (merged into standalone safetensors with ``merge``)."""
+    from ragtune.train import export_model
+
+    return export_model(Project.load(project), out, variant=variant, merge=merge)
+
+
+def model_status(project: str | Path, variant: str):
+    """A trained variant's status: whether it exists, its manifest, and why it is stale (if it is)."""
+    from ragtune.train import model_status as status
+
+    return status(Project.load(project), variant)
 
 
 def kb_versions(project: str | Path) -> list[dict[str, Any]]:
@@ -40,4 +74,5 @@ def kb_rollback(project: str | Path, version: int) -> int:
     return KnowledgeBase(Project.load(project)).rollback(version)
 
 
-__all__ = ["ask", "config_schema", "ingest", "init_project", "kb_rollback", "kb_versions"]
+__all__ = ["ask", "build_data", "config_schema", "export", "ingest", "init_project", "kb_rollback", "kb_versions",
+           "model_status", "train"]

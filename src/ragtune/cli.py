@@ -48,6 +48,8 @@ def cmd_ask(args: argparse.Namespace) -> None:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return
     print(answer.text if not stream else "")
+    for warning in answer.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if answer.sources:
         print("\nSources:")
         for n, hit in enumerate(answer.sources, start=1):
@@ -58,6 +60,30 @@ def cmd_ask(args: argparse.Namespace) -> None:
             print(f" {mark}[{n}] {c.source}{page} — {where}")
         if answer.cited:
             print("(* cited in the answer)")
+
+
+def cmd_data(args: argparse.Namespace) -> None:
+    from ragtune import build_data
+
+    print("\n".join(build_data(args.project, overrides=args.set).lines()))
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from ragtune import Project, train
+    from ragtune.train.trainer import default_variants
+
+    method = args.method or Project.load(args.project, args.set).config.training.method
+    variants = default_variants(method) if args.variant in (None, "all") else [args.variant]
+    for variant in variants:  # one at a time, so each report shows as soon as its model is saved
+        (report,) = train(args.project, variants=[variant], method=method, resume=args.resume, overrides=args.set)
+        print("\n".join(report.lines()), flush=True)
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from ragtune import export
+
+    path = export(args.project, args.out, variant=args.variant, merge=args.merge)
+    print(f"exported the {args.variant} model to {path}" + (" (adapter merged into the weights)" if args.merge else ""))
 
 
 def cmd_kb(args: argparse.Namespace) -> None:
@@ -112,12 +138,28 @@ def _parser() -> argparse.ArgumentParser:
 
     p = verb("ask", cmd_ask, "answer a question with cited sources")
     p.add_argument("question")
-    p.add_argument("--variant", default="rag", help="base | rag (default rag)")
+    p.add_argument("--variant", default="rag", choices=["base", "rag", "ft", "hybrid"],
+                   help="base (model alone), rag (retrieval), ft (fine-tuned), hybrid (RAFT-tuned + retrieval)")
     p.add_argument("-k", type=int, help="number of chunks to retrieve")
     p.add_argument("--filter", action="append", metavar="FIELD=VALUE", help="metadata filter, e.g. source=policies/*")
     p.add_argument("--json", action="store_true", help="print the answer and sources as JSON")
     p.add_argument("--no-stream", action="store_true", help="print the answer when complete")
     overridable(p)
+
+    p = verb("data", cmd_data, "build training data (QA pairs, paraphrases, RAFT rows, pretraining text) under data/")
+    p.add_argument("action", choices=["build"])
+    overridable(p)
+
+    p = verb("train", cmd_train, "fine-tune the models of the ft and hybrid variants")
+    p.add_argument("--method", choices=["lora", "full", "cpt"], help="default: training.method (lora)")
+    p.add_argument("--variant", choices=["ft", "hybrid", "all"], help="which model (default: all the method trains)")
+    p.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
+    overridable(p)
+
+    p = verb("export", cmd_export, "write a trained model to a folder other servers can load")
+    p.add_argument("out", help="new folder for the model")
+    p.add_argument("--variant", default="ft", choices=["ft", "hybrid"])
+    p.add_argument("--merge", action="store_true", help="fold a LoRA adapter into the weights (standalone model)")
 
     p = verb("kb", cmd_kb, "knowledge-base versions: list them or roll back")
     p.add_argument("action", choices=["versions", "rollback"])

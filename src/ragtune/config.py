@@ -133,7 +133,7 @@ class TrainingConfig(_Section):
     batch_tokens: int = Field(4096, ge=16, description="Cap on a micro-batch's padded tokens: long rows go in "
                               "smaller batches, so memory stays bounded.")
     grad_accum: int = Field(1, ge=1, le=1024, description="Micro-batches per optimizer step.")
-    max_seq_len: int = Field(1024, ge=16, le=131072, description="Longest row in tokens; cpt text is packed to it.")
+    max_seq_len: int = Field(2048, ge=16, le=131072, description="Longest row in tokens; cpt text is packed to it.")
     schedule: Literal["cosine", "linear", "constant"] = "cosine"
     warmup_ratio: float = Field(0.05, ge=0.0, lt=1.0)
     weight_decay: float = Field(0.0, ge=0.0)

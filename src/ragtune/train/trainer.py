@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.errors import ConfigError, InputError
+from ragtune.progress import quiet_transformers
 from ragtune.project import Project
 from ragtune.train.artifact import MANIFEST, TRAINED_VARIANTS, file_sha256, model_dir, model_status, work_dir
 from ragtune.train.loop import LoopResult, LoopSettings, TrainingLoop
@@ -34,6 +35,7 @@ class TrainReport:
     result: LoopResult
     load_seconds: float
     replaced_stale: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """A human summary."""
@@ -49,6 +51,7 @@ class TrainReport:
                    f"(padding {100 * r.padding_share:.0f}%); model load {self.load_seconds:.1f} s")
         out.append(f"  saved {self.path}")
         out += [f"  replaced a stale model: {why}" for why in self.replaced_stale]
+        out += [f"  warning: {w}" for w in self.warnings]
         return out
 
 
@@ -62,6 +65,11 @@ def data_file_for(variant: str, method: str) -> str:
                              "with --method lora or full")
         return DATA_FILES["cpt"]
     return DATA_FILES["raft"] if variant == "hybrid" else DATA_FILES["sft"]
+
+
+def default_variants(method: str) -> list[str]:
+    """The variants a method trains when none is named: continued pretraining only feeds ft."""
+    return ["ft"] if method == "cpt" else list(TRAINED_VARIANTS)
 
 
 def autocast_dtype(dtype: str, device: str) -> Any:
@@ -128,6 +136,17 @@ def _built_from(project: Project) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")).get("kb") or {}
 
 
+def _data_warnings(project: Project, built: dict[str, Any]) -> list[str]:
+    """Warn when the training data predates the current knowledge base (the model would be stale at birth)."""
+    from ragtune.index.kb import KnowledgeBase, content_fingerprint
+
+    head = KnowledgeBase(project).manifest()
+    if head is None or not built or built.get("fingerprint") == content_fingerprint(head):
+        return []
+    return [f"the training data was built from knowledge-base version {built.get('version')}, which has changed "
+            f"since (now version {head['version']}): run `ragtune data build` before training to include the changes"]
+
+
 def train_variant(project: Project, variant: str = "ft", method: str | None = None,
                   resume: bool = False) -> TrainReport:
     """Train the model of one variant from the project's built data and save it under ``models/<variant>``.
@@ -172,7 +191,8 @@ def train_variant(project: Project, variant: str = "ft", method: str | None = No
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "versions": _versions(),
     }
     target = _save(project, variant, method, model, tokenizer, manifest, work)
-    return TrainReport(variant, method, target, rel, len(train), len(dev), result, load_seconds, previous.stale)
+    return TrainReport(variant, method, target, rel, len(train), len(dev), result, load_seconds, previous.stale,
+                       _data_warnings(project, manifest["kb"]))
 
 
 def _versions() -> dict[str, str]:
@@ -192,7 +212,8 @@ def _save(project: Project, variant: str, method: str, model: Any, tokenizer: An
     tmp = target.parent / f".tmp-{variant}"
     shutil.rmtree(tmp, ignore_errors=True)
     model.config.use_cache = True
-    model.save_pretrained(tmp, safe_serialization=True)
+    with quiet_transformers():
+        model.save_pretrained(tmp, safe_serialization=True)
     if method != "lora":
         tokenizer.save_pretrained(tmp)
     if (work / "log.jsonl").is_file():

@@ -1,0 +1,216 @@
+"""`ragtune data build`: the training data of every variant, as JSONL files to inspect before training.
+
+Writes under ``data/``: ``sft.jsonl`` (question/answer chat rows plus paraphrases, for the ft variant),
+``raft.jsonl`` (retrieved chunks + question -> cited answer, for the hybrid variant), ``cpt.jsonl`` (the
+knowledge base's chunks as text, for continued pretraining) and ``build.json`` (what was built and removed).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ragtune.data.leakage import LeakageGuard
+from ragtune.data.paraphrase import model_paraphrases, template_paraphrases
+from ragtune.data.questions import QAPair, find_question_file, load_questions
+from ragtune.data.raft import raft_rows, retrieve_pool
+from ragtune.errors import InputError
+from ragtune.generate import prompt
+from ragtune.index.store.base import Hit
+from ragtune.project import Project
+
+DATA_DIR = "data"
+
+
+@dataclass
+class BuildReport:
+    """Counts of what ``build_data`` wrote and removed, with the reasons."""
+
+    folder: Path
+    questions: int = 0
+    synthetic: int = 0
+    paraphrases: int = 0
+    template_fills: int = 0
+    sft_train: int = 0
+    sft_dev: int = 0
+    raft: int = 0
+    cpt: int = 0
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    kb: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        """A human summary."""
+        out = [f"training data in {self.folder} ({self.seconds:.1f} s)",
+               f"  questions: {self.questions} from the question set, {self.synthetic} synthetic, "
+               f"{self.paraphrases} paraphrases" + (f" ({self.template_fills} from templates)"
+                                                   if self.template_fills else ""),
+               f"  sft.jsonl: {self.sft_train} train + {self.sft_dev} dev rows; raft.jsonl: {self.raft} rows; "
+               f"cpt.jsonl: {self.cpt} chunks"]
+        if self.kb:
+            out.append(f"  built from knowledge-base version {self.kb.get('version')}")
+        out.append(f"  leakage guard: removed {len(self.removed)} rows too close to a test question")
+        out += [f"    {r['id']}: {r['question']!r} ~ test {r['test_question']!r} ({r['similarity']:.2f})"
+                for r in self.removed[:10]]
+        if len(self.removed) > 10:
+            out.append(f"    … {len(self.removed) - 10} more in build.json")
+        out += [f"  skipped {s}" for s in self.skipped]
+        out += [f"  warning: {w}" for w in self.warnings]
+        return out
+
+
+def question_file(project: Project, value: str) -> Path | None:
+    """A configured question path: the file itself, or ``value`` + .jsonl/.json/.csv."""
+    path = project.root / value
+    if path.is_file():
+        return path
+    return find_question_file(path.parent, path.name)
+
+
+def _current_chunks(kb: Any) -> list[Hit]:
+    ids = sorted(kb.store.ids())
+    chunks = kb.store.get(ids) if ids else []
+    return [Hit(c, 1.0) for c in sorted(chunks, key=lambda c: (c.source, c.position))]
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    tmp = path.with_suffix(".jsonl.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+
+
+def _chat_row(pair: QAPair, split: str) -> dict[str, Any]:
+    answer = pair.answer.strip() if pair.answerable and pair.answer.strip() else prompt.IDK
+    messages = prompt.base_messages(pair.question) + [{"role": "assistant", "content": answer}]
+    return {"id": pair.id, "split": split, "origin": pair.origin, "fact": pair.fact or pair.id, "messages": messages}
+
+
+def _dev_ids(paraphrases: list[QAPair], share: float, seed: int) -> set[str]:
+    """Hold out about ``share`` of the paraphrases, never every paraphrase of one fact."""
+    by_parent: dict[str, list[QAPair]] = {}
+    for p in paraphrases:
+        by_parent.setdefault(p.parent or p.id, []).append(p)
+    rng = random.Random(f"{seed}:dev")
+    dev: set[str] = set()
+    for group in by_parent.values():
+        take = int(len(group) * share + rng.random())  # expected share, rounded at random
+        dev.update(p.id for p in rng.sample(group, min(take, len(group) - 1)))
+    return dev
+
+
+def build_data(project: Project) -> BuildReport:
+    """Build sft/raft/cpt rows from the question set (or synthetic QA) and the knowledge base."""
+    from ragtune.index.kb import KnowledgeBase, content_fingerprint
+
+    started = time.perf_counter()
+    cfg = project.config.data
+    folder = project.root / DATA_DIR
+    report = BuildReport(folder)
+    kb = KnowledgeBase(project)
+    head = kb.manifest()
+    chunks = _current_chunks(kb) if head else []
+    if head:
+        report.kb = {"version": head["version"], "fingerprint": content_fingerprint(head)}
+    else:
+        report.warnings.append("the knowledge base is empty (run `ragtune ingest`): no RAFT or continued-"
+                               "pretraining rows, and no synthetic questions")
+    train_path, test_path = question_file(project, cfg.train), question_file(project, cfg.test)
+    pairs = load_questions(train_path) if train_path else []
+    test = load_questions(test_path) if test_path else []
+    if not test:
+        report.warnings.append(f"no test questions at {cfg.test}(.jsonl/.json/.csv): nothing to evaluate on, and "
+                               "the leakage guard has nothing to keep out")
+    report.questions = len(pairs)
+    generator = None
+
+    def gen():
+        nonlocal generator
+        if generator is None:
+            from ragtune.generate import load_generator
+
+            generator = load_generator(project.config.generation)
+        return generator
+
+    synthetic_mode = cfg.synthetic if cfg.synthetic != "auto" else ("model" if not pairs else "off")
+    if synthetic_mode != "off" and chunks:
+        from ragtune.data.synthetic import model_qa, template_qa
+
+        made = model_qa(gen(), [h.chunk for h in chunks], cfg.synthetic_per_chunk) if synthetic_mode == "model" else []
+        if synthetic_mode == "template" or not made:
+            if synthetic_mode == "model":
+                report.warnings.append("the generation model wrote no usable synthetic questions; used the template "
+                                       "fallback (configure a stronger generation model for better ones)")
+            made = template_qa([h.chunk for h in chunks], cfg.synthetic_per_chunk)
+        pairs += made
+        report.synthetic = len(made)
+    if not pairs:
+        raise InputError(f"no training questions: put them in {project.root / cfg.train}.jsonl (or .csv: question, "
+                         "answer, source), or ingest documents and set data.synthetic: model")
+    guard = LeakageGuard([t.question for t in test], cfg.leakage_threshold)
+    pairs, removed = guard.filter(pairs)
+    report.removed += removed
+    titles = {h.chunk.source: h.chunk.title for h in chunks}
+    if cfg.paraphrases and cfg.paraphraser == "model":
+        paraphrases, report.template_fills = model_paraphrases(gen(), pairs, cfg.paraphrases, cfg.seed, titles=titles)
+    else:
+        paraphrases = [p for pair in pairs for p in template_paraphrases(pair, cfg.paraphrases, cfg.seed, titles)]
+    paraphrases, removed = guard.filter(paraphrases)
+    report.removed += removed
+    report.paraphrases = len(paraphrases)
+    dev = _dev_ids(paraphrases, cfg.dev_share, cfg.seed)
+    sft = [_chat_row(p, "train") for p in pairs] + [_chat_row(p, "dev" if p.id in dev else "train")
+                                                      for p in paraphrases]
+    report.sft_train = sum(r["split"] == "train" for r in sft)
+    report.sft_dev = len(sft) - report.sft_train
+    raft: list[dict[str, Any]] = []
+    if chunks:
+        raft = _raft(project, kb, pairs, paraphrases, dev, chunks, report)
+    cpt = [{"id": h.chunk.id, "split": "train", "source": h.chunk.source, "text": h.chunk.embed_text}
+           for h in chunks]
+    report.raft, report.cpt = len(raft), len(cpt)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_jsonl(folder / "sft.jsonl", sft)
+    _write_jsonl(folder / "raft.jsonl", raft)
+    _write_jsonl(folder / "cpt.jsonl", cpt)
+    report.seconds = round(time.perf_counter() - started, 2)
+    summary = {k: v for k, v in report.__dict__.items() if k != "folder"}
+    summary.update(created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   settings=cfg.model_dump(), train_file=str(train_path) if train_path else None,
+                   test_file=str(test_path) if test_path else None)
+    (folder / "build.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    return report
+
+
+def _raft(project: Project, kb: Any, pairs: list[QAPair], paraphrases: list[QAPair], dev: set[str],
+          chunks: list[Hit], report: BuildReport) -> list[dict[str, Any]]:
+    """RAFT rows for the question set and its first ``raft_paraphrases`` paraphrases (gold answers kept)."""
+    from ragtune.index.retrieve import Retriever
+
+    cfg = project.config.data
+    originals = {p.id: p for p in pairs}
+    chosen = list(pairs)
+    per_parent: dict[str, int] = {}
+    for p in paraphrases:
+        parent = originals.get(p.parent or "")
+        if parent is None or per_parent.get(parent.id, 0) >= cfg.raft_paraphrases:
+            continue
+        per_parent[parent.id] = per_parent.get(parent.id, 0) + 1
+        chosen.append(QAPair(p.id, p.question, parent.answer, parent.aliases, parent.source, parent.answerable,
+                             parent.fact, parent.kind, "paraphrase", parent.id))
+    by_source: dict[str, list[Hit]] = {}
+    for h in chunks:
+        by_source.setdefault(h.chunk.source, []).append(h)
+    retriever = Retriever(kb.store, kb.embedder, project.config.retrieval)
+    rows, skipped = raft_rows(chosen, retrieve_pool(retriever, chosen), by_source, cfg.raft_distractors,
+                              cfg.raft_gold_share, cfg.seed)
+    report.skipped += [f"RAFT row {s}" for s in skipped]
+    return [row.to_dict("dev" if row.pair.id in dev else "train") for row in rows]
