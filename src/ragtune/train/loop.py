@@ -53,6 +53,7 @@ class LoopResult:
     seconds: float
     tokens_per_s: float
     final_loss: float | None
+    initial_dev_loss: float | None
     best_dev_loss: float | None
     stopped_early: bool
     resumed_from: int | None
@@ -183,7 +184,8 @@ class TrainingLoop:
         optimizer = torch.optim.AdamW(params, lr=self.s.learning_rate, weight_decay=self.s.weight_decay,
                                       foreach=True)
         checkpoints, log_path = self.work / "checkpoints", self.work / "log.jsonl"
-        state: dict[str, Any] = {"best_dev": None, "bad_evals": 0, "tokens": 0, "trained_tokens": 0, "seconds": 0.0}
+        state: dict[str, Any] = {"best_dev": None, "bad_evals": 0, "tokens": 0, "trained_tokens": 0, "seconds": 0.0,
+                                 "initial_dev": None}
         step, resumed_from = 0, None
         found = list_checkpoints(checkpoints)
         if resume and found:
@@ -196,6 +198,7 @@ class TrainingLoop:
                 shutil.rmtree(old, ignore_errors=True)
             log_path.unlink(missing_ok=True)
             (self.work / "best.safetensors").unlink(missing_ok=True)
+            state["initial_dev"] = self.dev_loss()
         self.work.mkdir(parents=True, exist_ok=True)
         (self.work / "run.json").write_text(json.dumps(self.run_key, indent=2, sort_keys=True), encoding="utf-8")
         eval_every = self.s.eval_every or self.steps_per_epoch
@@ -270,7 +273,8 @@ class TrainingLoop:
             steps=step, epochs=round(step / self.steps_per_epoch, 3), tokens=state["tokens"],
             trained_tokens=state["trained_tokens"], seconds=round(state["seconds"], 2),
             tokens_per_s=round(state["tokens"] / state["seconds"], 1) if state["seconds"] else 0.0,
-            final_loss=last_loss, best_dev_loss=state["best_dev"], stopped_early=stopped_early,
+            final_loss=last_loss, initial_dev_loss=state.get("initial_dev"), best_dev_loss=state["best_dev"],
+            stopped_early=stopped_early,
             resumed_from=resumed_from, padding_share=round(self.padding_share, 4), curve=self._read_log(log_path),
         )
 

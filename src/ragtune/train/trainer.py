@@ -43,7 +43,10 @@ class TrainReport:
         out = [f"{self.variant}: {self.method} on {self.data_file} ({self.rows_train} train rows, {self.rows_dev} dev)"]
         if r.resumed_from:
             out.append(f"  resumed from step {r.resumed_from}")
-        dev = f", best dev loss {r.best_dev_loss:.3f}" if r.best_dev_loss is not None else ""
+        dev = ""
+        if r.best_dev_loss is not None:
+            start = f"{r.initial_dev_loss:.3f} -> " if r.initial_dev_loss is not None else ""
+            dev = f", dev loss {start}{r.best_dev_loss:.3f} (best)"
         early = " (stopped early: dev loss stopped improving)" if r.stopped_early else ""
         last = f"{r.final_loss:.3f}" if r.final_loss is not None else "n/a"
         out.append(f"  {r.steps} steps, {r.epochs} epochs{early}; final train loss {last}{dev}")

@@ -1,0 +1,92 @@
+"""Training rows and batches: answer-only labels, length grouping, resumable order, clear errors naming the row."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ragtune import InputError
+from ragtune.config import TrainingConfig
+from ragtune.generate import prompt
+from ragtune.train.batches import epoch_batches, padding_share
+from ragtune.train.loop import LoopSettings, lr_at
+from ragtune.train.rows import IGNORE, Example, encode_chat_rows, encode_text_rows, read_rows
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from transformers import AutoTokenizer
+
+    from ragtune.generate.models import resolve_model_path
+
+    return AutoTokenizer.from_pretrained(resolve_model_path("smollm2-135m-instruct"))
+
+
+def _write(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _row(question: str, answer: str, rid: str = "r1") -> str:
+    return json.dumps({"id": rid, "messages": prompt.base_messages(question) + [{"role": "assistant",
+                                                                                 "content": answer}]})
+
+
+def test_loss_is_on_the_answer_and_end_of_turn_only(tokenizer, tmp_path):
+    path = _write(tmp_path, [_row("How long is the warranty?", "38 months")])
+    (example,) = encode_chat_rows(tokenizer, read_rows(path), 512, path)
+    trained = [t for t in example.labels if t != IGNORE]
+    assert tokenizer.decode(trained).startswith("38 months<|im_end|>")
+    prompt_part = example.input_ids[: example.labels.index(trained[0])]
+    rendered = tokenizer.apply_chat_template(prompt.base_messages("How long is the warranty?"),
+                                             add_generation_prompt=True, tokenize=False)
+    assert tokenizer.decode(prompt_part) == rendered  # exactly the prompt the model sees when answering
+
+
+def test_rows_errors_name_the_line_and_the_fix(tokenizer, tmp_path):
+    path = _write(tmp_path, [_row("q", "a"), "{not json"])
+    with pytest.raises(InputError, match="line 2: not valid JSON"):
+        read_rows(path)
+    path = _write(tmp_path, [json.dumps({"id": "x", "messages": [{"role": "user", "content": "q"}]})])
+    with pytest.raises(InputError, match=r"line 1 \(id x\): the last message must be the assistant"):
+        encode_chat_rows(tokenizer, read_rows(path), 512, path)
+    path = _write(tmp_path, [_row("word " * 300, "a", rid="long")])
+    with pytest.raises(InputError, match=r"id long\) has \d+ tokens, more than training.max_seq_len=64"):
+        encode_chat_rows(tokenizer, read_rows(path), 64, path)
+    with pytest.raises(InputError, match="has no training rows"):
+        read_rows(_write(tmp_path, [""]))
+    with pytest.raises(InputError, match="ragtune data PROJECT build"):
+        read_rows(tmp_path / "missing.jsonl")
+
+
+def test_text_rows_are_packed_into_full_blocks(tokenizer, tmp_path):
+    path = _write(tmp_path, [json.dumps({"id": f"c{i}", "text": f"Chunk {i} says the X200 weighs 610 g. " * 5})
+                             for i in range(20)])
+    blocks = encode_text_rows(tokenizer, read_rows(path), 64, path)
+    assert len(blocks) > 5 and all(len(b.input_ids) == 64 for b in blocks[:-1])
+    assert all(b.labels == b.input_ids for b in blocks)
+
+
+def test_batches_group_lengths_cover_every_row_once_and_repeat_exactly():
+    lengths = [(i * 37) % 500 + 10 for i in range(300)]
+    batches = epoch_batches(lengths, 8, seed=3, epoch=0, batch_tokens=1024)
+    assert sorted(i for b in batches for i in b) == list(range(300))
+    assert all(len(b) <= 8 and max(lengths[i] for i in b) * len(b) <= 1024 for b in batches)
+    assert batches == epoch_batches(lengths, 8, seed=3, epoch=0, batch_tokens=1024)
+    assert batches != epoch_batches(lengths, 8, seed=3, epoch=1, batch_tokens=1024)
+    examples = [Example(str(i), [1] * n, [1] * n) for i, n in enumerate(lengths)]
+    grouped = padding_share(examples, batches)
+    unsorted = padding_share(examples, [list(range(i, min(i + 8, 300))) for i in range(0, 300, 8)])
+    assert grouped < 0.05 < unsorted
+
+
+def test_learning_rate_warms_up_then_decays():
+    cfg = TrainingConfig()
+    s = LoopSettings(1e-3, 1, None, 8, 4096, 1, "cosine", 0.1, 0.0, 1.0, 0, 50, 2, 2, None, "cpu", 0)
+    rates = [lr_at(step, 100, s) for step in range(100)]
+    assert rates[0] == pytest.approx(1e-4) and rates[9] == pytest.approx(1e-3)
+    assert rates[10] > rates[50] > rates[99] >= 0
+    assert cfg.lr() == 1e-3 and TrainingConfig(method="full").lr() == 5e-5
