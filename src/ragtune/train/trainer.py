@@ -6,6 +6,7 @@ import contextlib
 import json
 import shutil
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -116,6 +117,8 @@ def _prepare_model(spec: str, method: str, project: Project) -> tuple[Any, Any]:
     if method == "lora":
         from peft import LoraConfig, get_peft_model
 
+        # peft asks transformers 5 for a renamed attribute; the warning is theirs, not the user's to act on
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         lora = cfg.lora
         model = get_peft_model(model, LoraConfig(
             r=lora.rank, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=lora.target_modules,
