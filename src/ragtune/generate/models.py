@@ -361,10 +361,18 @@ def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu", adapter:
         return model, tokenizer
 
 
+def quiet_peft() -> None:
+    """Hide the FutureWarning peft raises by asking transformers 5 for a renamed attribute (not the user's to fix)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+
+
 def merge_adapter(model: Any, adapter: str) -> Any:
     """Apply a PEFT adapter folder to a freshly loaded model and fold it into the weights."""
     from peft import PeftModel
 
+    quiet_peft()
     try:
         merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
     except (OSError, ValueError, KeyError, RuntimeError) as exc:

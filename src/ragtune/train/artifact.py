@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ragtune.corpus.scan import file_hash
 from ragtune.errors import InputError
 from ragtune.project import Project
 
@@ -23,15 +23,6 @@ def model_dir(project: Project, variant: str) -> Path:
 def work_dir(project: Project, variant: str) -> Path:
     """Checkpoints and the live log of a variant's training run."""
     return project.root / "models" / f".work-{variant}"
-
-
-def file_sha256(path: Path) -> str:
-    """Hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -80,7 +71,7 @@ def model_status(project: Project, variant: str, kb: Any = None) -> ModelStatus:
         )
     data = manifest.get("data") or {}
     data_path = project.root / data.get("file", "")
-    if data.get("file") and data_path.is_file() and file_sha256(data_path) != data.get("sha256"):
+    if data.get("file") and data_path.is_file() and file_hash(data_path) != data.get("sha256"):
         status.stale.append(f"{data['file']} changed after training")
     return status
 

@@ -6,16 +6,16 @@ import contextlib
 import json
 import shutil
 import time
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ragtune.corpus.scan import file_hash
 from ragtune.errors import ConfigError, InputError
 from ragtune.progress import quiet_transformers
 from ragtune.project import Project
-from ragtune.train.artifact import MANIFEST, TRAINED_VARIANTS, file_sha256, model_dir, model_status, work_dir
+from ragtune.train.artifact import MANIFEST, TRAINED_VARIANTS, model_dir, model_status, work_dir
 from ragtune.train.loop import LoopResult, LoopSettings, TrainingLoop
 from ragtune.train.rows import encode_chat_rows, encode_text_rows, read_rows
 
@@ -105,7 +105,7 @@ def base_model_spec(project: Project) -> str:
 def _prepare_model(spec: str, method: str, project: Project) -> tuple[Any, Any]:
     import torch
 
-    from ragtune.generate.models import load_model_files, resolve_model_path
+    from ragtune.generate.models import load_model_files, quiet_peft, resolve_model_path
 
     cfg = project.config.training
     autocast = autocast_dtype(cfg.dtype, cfg.device)
@@ -117,8 +117,7 @@ def _prepare_model(spec: str, method: str, project: Project) -> tuple[Any, Any]:
     if method == "lora":
         from peft import LoraConfig, get_peft_model
 
-        # peft asks transformers 5 for a renamed attribute; the warning is theirs, not the user's to act on
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        quiet_peft()
         lora = cfg.lora
         model = get_peft_model(model, LoraConfig(
             r=lora.rank, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=lora.target_modules,
@@ -182,7 +181,7 @@ def train_variant(project: Project, variant: str = "ft", method: str | None = No
         save_every=cfg.save_every, keep_checkpoints=cfg.keep_checkpoints, patience=cfg.patience,
         autocast=autocast_dtype(cfg.dtype, cfg.device), device=cfg.device, seed=cfg.seed,
     )
-    data_sha = file_sha256(data_path)
+    data_sha = file_hash(data_path)
     hyper = cfg.model_dump(exclude={"device"})
     hyper.update(method=method, learning_rate=settings.learning_rate)
     run_key = {"variant": variant, "base_model": spec, "data_sha256": data_sha, "hyperparameters": hyper}
