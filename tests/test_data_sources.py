@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE
 
 from ragtune.corpus.document import Chunk
 from ragtune.data.leakage import DEFAULT_THRESHOLD, LeakageGuard, normalize
@@ -15,9 +16,9 @@ from ragtune.data.questions import QAPair, find_question_file, load_questions
 from ragtune.data.synthetic import grounded, model_qa, parse_qa, template_qa
 from ragtune.errors import InputError
 from ragtune.generate.base import Generation
+from ragtune.generate.prompt import IDK
 
-QUESTIONS = Path(__file__).parents[1] / "examples/aldermoor/questions"
-IDK = "I don't know."
+QUESTIONS = EXAMPLE / "questions"
 
 
 def write(folder: Path, name: str, content: str | bytes) -> Path:

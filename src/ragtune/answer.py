@@ -14,10 +14,10 @@ from ragtune.errors import InputError, RagtuneError
 from ragtune.generate import cite, prompt
 from ragtune.index.store.base import Filters, Hit
 from ragtune.project import Project
+from ragtune.train.artifact import TRAINED_VARIANTS
 
-VARIANTS = ("base", "rag", "ft", "hybrid")
+VARIANTS = ("base", "rag", *TRAINED_VARIANTS)
 RETRIEVING = {"rag", "hybrid"}
-TRAINED = {"ft", "hybrid"}
 
 
 @dataclass
@@ -85,14 +85,13 @@ class Answerer:
 
     def generator_for(self, variant: str):
         """The generator a variant answers with, and warnings about it (a stale fine-tuned model)."""
-        if variant not in TRAINED:
+        if variant not in TRAINED_VARIANTS:
             return self.generator, []
         if variant not in self._tuned:
             from ragtune.generate import load_generator
-            from ragtune.train.artifact import model_status, require_model
+            from ragtune.train.artifact import require_model
 
-            require_model(self.project, variant)
-            status = model_status(self.project, variant, kb=self.kb)
+            status = require_model(self.project, variant, kb=self.kb)
             manifest = status.manifest or {}
             cfg = self.project.config.generation.model_copy(update={"backend": "local"})
             if manifest.get("method") == "lora":

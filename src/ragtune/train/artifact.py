@@ -76,11 +76,11 @@ def model_status(project: Project, variant: str, kb: Any = None) -> ModelStatus:
     return status
 
 
-def require_model(project: Project, variant: str) -> ModelStatus:
+def require_model(project: Project, variant: str, kb: Any = None) -> ModelStatus:
     """The status of a variant's model; a clear error when it was never trained."""
     if variant not in TRAINED_VARIANTS:
         raise InputError(f"variant {variant!r} has no trained model (trained variants: {', '.join(TRAINED_VARIANTS)})")
-    status = model_status(project, variant)
+    status = model_status(project, variant, kb=kb)
     if not status.exists:
         raise InputError(
             f"no trained model for the {variant} variant in {status.path}: run `ragtune data {project.root} build` "

@@ -64,10 +64,13 @@ def load_checkpoint(path: Path, model: Any, optimizer: Any, names: list[str]) ->
         for name, value in weights.items():
             params[name].copy_(value)
     moments = load_file(str(path / OPTIMIZER))
+    torch.set_rng_state(moments.pop("rng.torch"))
+    by_param: dict[str, dict[str, Any]] = {}
+    for key, value in moments.items():
+        name, _, slot = key.partition("::")
+        by_param.setdefault(name, {})[slot] = value
     ordered = [p for group in optimizer.param_groups for p in group["params"]]
     for name, param in zip(names, ordered):
-        entry = {key.split("::", 1)[1]: value for key, value in moments.items() if key.startswith(f"{name}::")}
-        if entry:
-            optimizer.state[param] = entry
-    torch.set_rng_state(moments["rng.torch"])
+        if name in by_param:
+            optimizer.state[param] = by_param[name]
     return json.loads((path / STATE).read_text(encoding="utf-8"))

@@ -141,11 +141,11 @@ def _built_from(project: Project) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")).get("kb") or {}
 
 
-def _data_warnings(project: Project, built: dict[str, Any]) -> list[str]:
+def _data_warnings(kb: Any, built: dict[str, Any]) -> list[str]:
     """Warn when the training data predates the current knowledge base (the model would be stale at birth)."""
-    from ragtune.index.kb import KnowledgeBase, content_fingerprint
+    from ragtune.index.kb import content_fingerprint
 
-    head = KnowledgeBase(project).manifest()
+    head = kb.manifest()
     if head is None or not built or built.get("fingerprint") == content_fingerprint(head):
         return []
     return [f"the training data was built from knowledge-base version {built.get('version')}, which has changed "
@@ -159,13 +159,16 @@ def train_variant(project: Project, variant: str = "ft", method: str | None = No
     Checkpoints go to ``models/.work-<variant>`` every ``training.save_every`` steps; with ``resume`` a killed
     run continues from the newest one. The finished model replaces the previous one only when complete.
     """
+    from ragtune.index.kb import KnowledgeBase
+
     cfg = project.config.training
     method = method or cfg.method
     rel = data_file_for(variant, method)
     data_path = project.root / rel
     rows = read_rows(data_path)
     spec = base_model_spec(project)
-    previous = model_status(project, variant)
+    kb = KnowledgeBase(project)
+    previous = model_status(project, variant, kb=kb)
     started = time.perf_counter()
     model, tokenizer = _prepare_model(spec, method, project)
     load_seconds = time.perf_counter() - started
@@ -197,7 +200,7 @@ def train_variant(project: Project, variant: str = "ft", method: str | None = No
     }
     target = _save(project, variant, method, model, tokenizer, manifest, work)
     return TrainReport(variant, method, target, rel, len(train), len(dev), result, load_seconds, previous.stale,
-                       _data_warnings(project, manifest["kb"]))
+                       _data_warnings(kb, manifest["kb"]))
 
 
 def _versions() -> dict[str, str]:
