@@ -3,6 +3,7 @@
 from ragtune.api import (
     ask,
     build_data,
+    compare,
     config_schema,
     export,
     ingest,
@@ -10,6 +11,8 @@ from ragtune.api import (
     kb_rollback,
     kb_versions,
     model_status,
+    recommend,
+    report,
     train,
 )
 from ragtune.config import ProjectConfig, load_config
@@ -27,6 +30,7 @@ __all__ = [
     "RagtuneError",
     "ask",
     "build_data",
+    "compare",
     "config_schema",
     "export",
     "ingest",
@@ -35,5 +39,7 @@ __all__ = [
     "kb_versions",
     "load_config",
     "model_status",
+    "recommend",
+    "report",
     "train",
 ]

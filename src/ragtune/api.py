@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -74,5 +75,47 @@ def kb_rollback(project: str | Path, version: int) -> int:
     return KnowledgeBase(Project.load(project)).rollback(version)
 
 
-__all__ = ["ask", "build_data", "config_schema", "export", "ingest", "init_project", "kb_rollback", "kb_versions",
-           "model_status", "train"]
+def compare(project: str | Path, variants: list[str] | None = None, arms: list[Any] | None = None,
+            freshness: bool = False, limit: int | None = None, train_missing: bool | None = None,
+            overrides: list[str] | None = None, log: Callable[[str], None] | None = None):
+    """Measure the variants (and extra arms) side by side on the held-out questions, with ``freshness`` the
+    document update too; trains missing models first; returns a CompareRun (run folder and results)."""
+    from ragtune.evaluate.compare import compare as run
+
+    return run(project, variants=variants, arms=arms, with_freshness=freshness, limit=limit,
+               train_missing=train_missing, overrides=overrides, log=log)
+
+
+def report(run: str | Path) -> Path:
+    """Render a run folder's report.html again from its results.json and samples.jsonl; returns its path."""
+    from ragtune.evaluate.report import render_report
+
+    return render_report(run)
+
+
+def recommend(project: str | Path, run: str | Path | None = None, overrides: list[str] | None = None,
+              ask: Callable[[str], str] | None = None, say: Callable[[str], None] = print, save: bool = True):
+    """Decide rag / ft / hybrid / base from a run's results (default: the latest) and the configured constraints
+    (asking for unknown ones through ``ask`` when given); with ``save`` the decision goes into the run's results
+    and report."""
+    from ragtune.evaluate.runs import latest_run, read_results, write_results
+    from ragtune.recommend import ask_constraints
+    from ragtune.recommend import recommend as decide
+
+    loaded = Project.load(project, overrides)
+    folder = Path(run) if run is not None else latest_run(loaded.root)
+    results = read_results(folder)
+    constraints = loaded.config.constraints
+    if ask is not None:
+        constraints = ask_constraints(constraints, ask=ask, say=say)
+    build = loaded.root / "data" / "build.json"
+    trained_on = json.loads(build.read_text(encoding="utf-8")).get("questions") if build.is_file() else None
+    decision = decide(results, constraints, training_questions=trained_on)
+    if save:
+        results["recommendation"] = decision.to_dict()
+        write_results(folder, results)
+    return decision
+
+
+__all__ = ["ask", "build_data", "compare", "config_schema", "export", "ingest", "init_project", "kb_rollback",
+           "kb_versions", "model_status", "recommend", "report", "train"]

@@ -106,6 +106,64 @@ def cmd_kb(args: argparse.Namespace) -> None:
               "the next `ragtune ingest` syncs the documents folder again")
 
 
+def _arm(text: str):
+    """NAME=VARIANT[:KEY=VALUE,...] -> ArmConfig (e.g. rag-k2=rag:retrieval.k=2)."""
+    import yaml
+
+    from ragtune.config import ArmConfig
+
+    name, sep, rest = text.partition("=")
+    variant, _, settings = rest.partition(":")
+    if not sep or not name or not variant:
+        raise SystemExit(f"error: --arm {text!r}: expected NAME=VARIANT[:KEY=VALUE,...], e.g. rag-k2=rag:retrieval.k=2")
+    pairs = _pairs([s for s in settings.split(",") if s], "--arm")
+    return ArmConfig(name=name, variant=variant, set={k: yaml.safe_load(v) for k, v in pairs.items()})
+
+
+def cmd_compare(args: argparse.Namespace) -> None:
+    from ragtune import compare
+    from ragtune.evaluate.summary import summary_lines
+
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else None
+    arms = [_arm(a) for a in args.arm] if args.arm else None
+    run = compare(args.project, variants=variants, arms=arms, freshness=args.freshness, limit=args.limit,
+                  train_missing=False if args.no_train else None, overrides=args.set)
+    if args.json:
+        print(json.dumps(run.results, indent=2, ensure_ascii=False))
+        return
+    print("\n".join(summary_lines(run.results)))
+    print("\n" + "\n".join(_recommendation_lines(run.results["recommendation"])))
+    print(f"\nrun: {run.folder}\nreport: {run.folder / 'report.html'}")
+
+
+def _recommendation_lines(rec: dict) -> list[str]:
+    lines = [f"Recommendation: {rec.get('choice') or 'none of the compared variants'}"]
+    lines += [f"  - {r}" for r in rec.get("reasons", [])]
+    lines += [f"  excluded {arm}: {why}" for arm, why in rec.get("excluded", {}).items()]
+    lines += [f"  caveat: {c}" for c in rec.get("caveats", [])]
+    return lines
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from ragtune import report
+
+    path = report(args.run)
+    print(f"report: {path}")
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(path.resolve().as_uri())
+
+
+def cmd_recommend(args: argparse.Namespace) -> None:
+    from ragtune import recommend
+
+    interactive = args.ask or (args.ask is None and sys.stdin.isatty())
+    decision = recommend(args.project, run=args.run, overrides=args.set, ask=input if interactive else None,
+                         save=not args.no_save)
+    print("\n".join(_recommendation_lines(decision.to_dict())))
+
+
 def cmd_config_schema(args: argparse.Namespace) -> None:
     from ragtune import config_schema
 
@@ -121,6 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     def verb(name: str, func: Callable, help: str, project: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.set_defaults(func=func)
+        p.add_argument("--no-progress", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
         if project:
             p.add_argument("project", help="project folder (holds ragtune.yaml)")
         return p
@@ -164,6 +223,28 @@ def _parser() -> argparse.ArgumentParser:
     p = verb("kb", cmd_kb, "knowledge-base versions: list them or roll back")
     p.add_argument("action", choices=["versions", "rollback"])
     p.add_argument("version", nargs="?", type=int)
+
+    p = verb("compare", cmd_compare, "measure base, rag, ft and hybrid side by side on the held-out questions")
+    p.add_argument("--variants", help="comma-separated subset, e.g. rag,ft (default: evaluation.variants)")
+    p.add_argument("--arm", action="append", metavar="NAME=VARIANT[:KEY=VALUE,...]",
+                   help="an extra configuration to compare, e.g. rag-k2=rag:retrieval.k=2")
+    p.add_argument("--freshness", action="store_true",
+                   help="also apply the document update (evaluation.freshness.update) and re-ask without retraining")
+    p.add_argument("--limit", type=int, help="a seeded sample of this many test questions")
+    p.add_argument("--no-train", action="store_true", help="fail instead of training missing models")
+    p.add_argument("--json", action="store_true", help="print results.json instead of the summary")
+    overridable(p)
+
+    p = verb("report", cmd_report, "render a run's report.html again", project=False)
+    p.add_argument("run", help="run folder, e.g. myproject/runs/20261121-153000")
+    p.add_argument("--open", action="store_true", help="open it in the web browser")
+
+    p = verb("recommend", cmd_recommend, "recommend rag, ft, hybrid or base from a run and your constraints")
+    p.add_argument("--run", help="run folder (default: the project's latest)")
+    p.add_argument("--ask", action=argparse.BooleanOptionalAction, default=None,
+                   help="ask for the constraints left unknown in ragtune.yaml (default: when run in a terminal)")
+    p.add_argument("--no-save", action="store_true", help="print only; keep the run's saved recommendation")
+    overridable(p)
 
     verb("config-schema", cmd_config_schema, "print the JSON schema of ragtune.yaml", project=False)
     return parser

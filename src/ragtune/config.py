@@ -155,6 +155,64 @@ class TrainingConfig(_Section):
         return 1e-3 if self.method == "lora" else 5e-5
 
 
+class ArmConfig(_Section):
+    """One extra configuration to compare: a variant answered with some keys changed (e.g. retrieval.k)."""
+
+    name: str = Field(..., description="Label in the report, e.g. rag-k2.")
+    variant: Literal["base", "rag", "ft", "hybrid"]
+    set: dict[str, Any] = Field(default_factory=dict, description="Config keys to change, e.g. {retrieval.k: 2}.")
+
+    @field_validator("set")
+    @classmethod
+    def _answer_time_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in value:
+            if key.split(".")[0] not in ("retrieval", "generation"):
+                raise ValueError(f"{key}: an arm may change retrieval.* and generation.* keys only "
+                                 "(other keys need a new knowledge base or model)")
+        return value
+
+
+class FreshnessConfig(_Section):
+    """The document update that `compare --freshness` applies (without retraining)."""
+
+    update: str = Field("update_v2", description="Folder holding documents/ (new and changed files at their paths), "
+                        "optional removed.txt (one path per line) and questions.jsonl (question, old_answer, "
+                        "new_answer, kind), relative to the project.")
+
+
+class EvaluationConfig(_Section):
+    """How `ragtune compare` measures the variants."""
+
+    variants: list[Literal["base", "rag", "ft", "hybrid"]] = Field(
+        default_factory=lambda: ["base", "rag", "ft", "hybrid"], description="Variants compared.")
+    arms: list[ArmConfig] = Field(default_factory=list, description="Extra configurations compared as their own rows.")
+    limit: int | None = Field(None, ge=1, description="Evaluate a seeded sample of this many test questions "
+                              "(answerable and unanswerable in proportion); null: all.")
+    train_missing: bool = Field(True, description="Train the ft/hybrid models first when they do not exist yet.")
+    latency_probes: int = Field(8, ge=0, le=1000, description="Questions answered one at a time, streamed, per "
+                                "variant, to measure latency and time to first token.")
+    bootstrap: int = Field(2000, ge=100, le=100000, description="Bootstrap resamples for confidence intervals.")
+    confidence: float = Field(0.95, gt=0.5, lt=1.0)
+    hourly_usd: float = Field(0.10, ge=0.0, description="Price of the machine per hour, for cost figures.")
+    judge: GenerationConfig | None = Field(None, description="Optional LLM judge of answer correctness (a local "
+                                           "model or an OpenAI-compatible endpoint); null: off.")
+    freshness: FreshnessConfig = Field(default_factory=FreshnessConfig)
+    seed: int = 0
+
+
+class ConstraintsConfig(_Section):
+    """The team's situation, which `ragtune recommend` weighs with the measured results (null: unknown)."""
+
+    content_changes: Literal["unknown", "never", "yearly", "quarterly", "monthly", "weekly", "daily"] = Field(
+        "unknown", description="How often the documents change.")
+    traceable: bool | None = Field(None, description="Answers must cite their sources.")
+    closed_environment: bool | None = Field(None, description="The deployment cannot run a retrieval store.")
+    specialized: bool | None = Field(None, description="A strict output format, house style, jargon or a fixed task.")
+    budget_usd_month: float | None = Field(None, ge=0.0, description="Monthly budget for serving and updates.")
+    queries_per_month: int = Field(10000, ge=0, description="Expected load, for the monthly cost.")
+    latency_p95_s: float | None = Field(None, gt=0.0, description="Latency target (95th percentile, seconds).")
+
+
 class ProjectConfig(_Section):
     """Everything ragtune.yaml holds."""
 
@@ -174,6 +232,8 @@ class ProjectConfig(_Section):
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     data: DataConfig = Field(default_factory=DataConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    constraints: ConstraintsConfig = Field(default_factory=ConstraintsConfig)
 
     @field_validator("name")
     @classmethod

@@ -1,0 +1,274 @@
+"""`ragtune compare`: bring the variants up, answer the held-out questions with each, measure, write the run.
+
+Stages: sync the knowledge base; build the training data and train the ft/hybrid models when missing; check the
+test split against the training data; answer the test questions with every arm in batches; time single
+questions; optionally judge; optionally apply the document update and re-ask (freshness); statistics, costs,
+the recommendation; results.json, samples.jsonl and report.html in runs/<id>/.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ragtune.answer import RETRIEVING, Answerer
+from ragtune.config import ArmConfig
+from ragtune.errors import InputError
+from ragtune.evaluate import aggregate, freshness, probe, questions, score
+from ragtune.evaluate.runs import new_run_folder, write_run
+from ragtune.project import Project
+from ragtune.train.artifact import TRAINED_VARIANTS, model_status
+
+
+@dataclass
+class Stages:
+    """Wall time per stage, announced as each one ends."""
+
+    log: Callable[[str], None]
+    done: list[dict[str, Any]] = field(default_factory=list)
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        self.log(f"[compare] {name} …")
+        yield
+        seconds = round(time.perf_counter() - started, 2)
+        self.done.append({"name": name, "seconds": seconds})
+        self.log(f"[compare] {name}: {seconds:.1f} s")
+
+
+@dataclass
+class CompareRun:
+    """A finished comparison: its folder and its results."""
+
+    folder: Path
+    results: dict[str, Any]
+
+
+def plan_arms(project: Project, variants: list[str] | None, extra: list[ArmConfig] | None) -> list[ArmConfig]:
+    """The arms to compare: the variants (default evaluation.variants) and the extra arms, names unique."""
+    ev = project.config.evaluation
+    arms = [ArmConfig(name=v, variant=v) for v in (variants or ev.variants)] + list(extra or ev.arms)
+    names = [a.name for a in arms]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(f"arm names must be unique: {', '.join(repeated)} is used twice")
+    if not arms:
+        raise InputError("nothing to compare: name at least one variant (base, rag, ft, hybrid)")
+    return arms
+
+
+def _ensure_models(project: Project, needed: set[str], train_missing: bool, stages: Stages) -> None:
+    from ragtune.data.build import build_data
+    from ragtune.train.trainer import DATA_FILES, train_variant
+
+    missing = [v for v in TRAINED_VARIANTS if v in needed and not model_status(project, v).exists]
+    if not missing:
+        return
+    if not train_missing:
+        raise InputError(f"no trained model for {', '.join(missing)}: run `ragtune train {project.root}` or leave "
+                         "evaluation.train_missing on")
+    method = project.config.training.method
+    if any(not (project.root / DATA_FILES["hybrid" if v == "hybrid" else method]).is_file() for v in missing):
+        with stages("build training data"):
+            build_data(project)
+    for variant in missing:
+        with stages(f"train {variant}"):
+            train_variant(project, variant, method=method)
+
+
+def _document_text(kb: Any, cache: dict[str, str | None], source: str | None) -> str | None:
+    if source is None:
+        return None
+    if source not in cache:
+        entry = (kb.manifest() or {}).get("documents", {}).get(source)
+        cache[source] = "\n".join(c.text for c in kb.store.get(entry["chunks"])) if entry else None
+    return cache[source]
+
+
+def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmConfig] | None = None,
+            with_freshness: bool = False, limit: int | None = None, train_missing: bool | None = None,
+            overrides: list[str] | None = None, log: Callable[[str], None] | None = None) -> CompareRun:
+    """Measure the arms side by side on the held-out questions; returns the run (folder and results)."""
+    from ragtune.index.kb import KnowledgeBase, content_fingerprint
+
+    project = Project.load(root, overrides)
+    ev = project.config.evaluation
+    stages = Stages(log or (lambda line: print(line, file=sys.stderr, flush=True)))
+    plan = plan_arms(project, variants, arms)
+    path, pairs = questions.load_test_split(project)
+    used = questions.sample(pairs, limit or ev.limit, ev.seed)
+    update = freshness.load_update(project) if with_freshness else None
+    with stages("sync knowledge base"):
+        KnowledgeBase(project).sync()
+    _ensure_models(project, {a.variant for a in plan}, ev.train_missing if train_missing is None else train_missing,
+                   stages)
+    folder = new_run_folder(project.root)
+    answerers: dict[tuple[str, ...], Answerer] = {}
+
+    def answerer_for(arm: ArmConfig, updated: Project | None = None) -> Answerer:
+        extra = [f"{k}={json.dumps(v)}" for k, v in sorted(arm.set.items())]
+        key = (updated is not None, *extra)
+        if key not in answerers:
+            arm_project = Project.load(project.root, [*(overrides or []), *extra]) if extra else project
+            if updated is not None:
+                arm_project = Project(project.root, arm_project.config.model_copy(
+                    update={"documents": updated.config.documents, "store": updated.config.store}))
+            answerers[key] = Answerer(arm_project)
+        return answerers[key]
+
+    kb = answerer_for(plan[0]).kb
+    head = kb.manifest()
+    models, data_files, warnings = {}, [], []
+    for variant in sorted({a.variant for a in plan} & set(TRAINED_VARIANTS)):
+        status = model_status(project, variant, kb=kb)
+        manifest = status.manifest or {}
+        models[variant] = {"method": manifest.get("method"), "base_model": manifest.get("base_model"),
+                           "trained": manifest.get("created"), "stale": status.stale,
+                           "training_s": (manifest.get("result") or {}).get("seconds")}
+        data = project.root / (manifest.get("data") or {}).get("file", "")
+        if data.is_file() and data not in data_files:
+            data_files.append(data)
+    with stages("check test split against training data"):
+        leakage = questions.check_leakage(project, pairs, data_files)
+
+    samples: list[dict[str, Any]] = []
+    performance: dict[str, Any] = {}
+    texts: dict[str, str | None] = {}
+    for arm in plan:
+        answerer = answerer_for(arm)
+        k = answerer.project.config.retrieval.k
+        with stages(f"answer {arm.name} ({len(used)} questions)"), probe.PeakMemory() as memory:
+            started = time.perf_counter()
+            answers = answerer.ask_many([p.question for p in used], arm.variant)
+            elapsed = time.perf_counter() - started
+        for pair, answer in zip(used, answers):
+            gold_text = None if arm.variant in RETRIEVING else _document_text(kb, texts, pair.source)
+            samples.append(score.score_test_answer(arm.name, arm.variant, pair, answer, k, gold_text))
+        warnings += [w for w in (answers[0].warnings if answers else []) if w not in warnings]
+        completion = sum(a.completion_tokens for a in answers)
+        perf = {"batch_s_per_question": round(elapsed / len(used), 4), "throughput_qps": round(len(used) / elapsed, 3),
+                "generated_tokens_per_s": round(completion / elapsed, 1),
+                "prompt_tokens_mean": round(sum(a.prompt_tokens for a in answers) / len(used), 1),
+                "completion_tokens_mean": round(completion / len(used), 1)}
+        if ev.latency_probes:
+            with stages(f"latency {arm.name} ({min(ev.latency_probes, len(used))} single questions)"):
+                perf.update(probe.latency(answerer, arm.variant, [p.question for p in used[: ev.latency_probes]]))
+        perf.update(weights_mb=probe.weights_mb(answerer.generator_for(arm.variant)[0]),
+                    index_mb=probe.folder_mb(project.store_dir) if arm.variant in RETRIEVING else None,
+                    peak_rss_mb=memory.peak_mb)
+        performance[arm.name] = perf
+
+    judge = None
+    if ev.judge is not None:
+        from ragtune.evaluate.judge import Judge
+
+        with stages("judge"):
+            judge_model = Judge(ev.judge)
+            verdicts = judge_model.grade([(s["question"], s["gold"] or None, s["answer"]) for s in samples])
+            for s, verdict in zip(samples, verdicts):
+                s["metrics"]["judge"] = verdict
+            judge = judge_model.describe()
+
+    fresh_summary, reindex_s = None, None
+    if with_freshness:
+        fresh_summary = _freshness(project, update, plan, answerer_for, samples, folder, stages, ev)
+        reindex_s = fresh_summary["reindex_s"]
+
+    names = [a.name for a in plan]
+    with stages("statistics"):
+        metrics = aggregate.metric_intervals(samples, names, ev)
+        paired = aggregate.comparisons(samples, names, ev)
+    build = _read_json(project.root / "data" / "build.json")
+    cost = aggregate.costs([a.model_dump() for a in plan], performance,
+                           {v: m["training_s"] for v, m in models.items() if m["training_s"] is not None},
+                           (build or {}).get("seconds"), reindex_s, ev.hourly_usd)
+    results: dict[str, Any] = {
+        "schema": 1, "run_id": folder.name, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "project": project.config.name, "arms": [a.model_dump() for a in plan],
+        "questions": {"file": str(path.relative_to(project.root)) if path.is_relative_to(project.root) else str(path),
+                      "total": len(pairs), "used": len(used), "answerable": sum(p.answerable for p in used),
+                      "unanswerable": sum(not p.answerable for p in used), "limit": limit or ev.limit,
+                      "leakage": leakage},
+        "retrieval_k": project.config.retrieval.k,
+        "kb": {"version": head["version"], "fingerprint": content_fingerprint(head),
+               "documents": len(head["documents"]),
+               "chunks": sum(len(d["chunks"]) for d in head["documents"].values())} if head else None,
+        "models": models, "metrics": metrics, "comparisons": paired, "performance": performance, "cost": cost,
+        "freshness": fresh_summary, "judge": judge, "stages": stages.done, "warnings": warnings,
+        "config": project.config.model_dump(mode="json"), "versions": _versions(),
+    }
+    from ragtune.recommend import recommend
+
+    decision = recommend(results, project.config.constraints, training_questions=(build or {}).get("questions"))
+    results["recommendation"] = decision.to_dict()
+    with stages("write results and report"):
+        write_run(folder, results, samples)
+    return CompareRun(folder, results)
+
+
+def _freshness(project: Project, update: freshness.Update, plan: list[ArmConfig],
+               answerer_for: Callable[..., Answerer], samples: list[dict[str, Any]], folder: Path, stages: Stages,
+               ev: Any) -> dict[str, Any]:
+    """Answer the update's questions before and after applying it (no retraining); the summary for results."""
+    from ragtune.index.kb import KnowledgeBase
+
+    texts = [q.question for q in update.questions]
+    before: dict[str, list[Any]] = {}
+    for arm in plan:
+        with stages(f"freshness: {arm.name} before the update"):
+            before[arm.name] = answerer_for(arm).ask_many(texts, arm.variant)
+    workspace = folder / "freshness-workspace"
+    try:
+        with stages("freshness: apply the update (copy + incremental re-index)"):
+            updated = freshness.updated_copy(project, update, workspace)
+            sync = KnowledgeBase(updated).sync()
+        summary_arms = {}
+        for arm in plan:
+            retrieves = arm.variant in RETRIEVING
+            if retrieves:
+                with stages(f"freshness: {arm.name} after the update"):
+                    after = answerer_for(arm, updated).ask_many(texts, arm.variant)
+            else:
+                after = before[arm.name]  # without retrieval nothing the model sees has changed
+            rows = {}
+            for phase, answers in (("fresh_before", before[arm.name]), ("fresh_after", after)):
+                rows[phase] = [score.score_fresh_answer(phase, arm.name, arm.variant, q, a)
+                               for q, a in zip(update.questions, answers)]
+                samples.extend(rows[phase])
+            summary_arms[arm.name] = {
+                "before": freshness.outcome_shares([r["outcome"] for r in rows["fresh_before"]]),
+                "after": freshness.outcome_shares([r["outcome"] for r in rows["fresh_after"]]),
+                "updated": aggregate.freshness_intervals(samples, arm.name, ev), "reused_answers": not retrieves,
+            }
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+    return {"update": project.config.evaluation.freshness.update, "kb_before": sync.previous,
+            "kb_after": sync.version, "reindex_s": round(sync.seconds, 2),
+            "documents": {"added": len(sync.added), "changed": len(sync.changed), "removed": len(sync.removed)},
+            "questions": len(update.questions), "by_kind": freshness.summary(update), "arms": summary_arms}
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _versions() -> dict[str, str]:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("ragtune", "torch", "transformers", "peft", "sentence-transformers", "lancedb"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out

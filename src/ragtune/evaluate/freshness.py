@@ -1,0 +1,130 @@
+"""Freshness: apply a document update to a copy of the knowledge base and re-ask without retraining.
+
+An update folder holds ``documents/`` (new and changed files at their paths), an optional ``removed.txt`` (one
+path per line, relative to documents/) and ``questions.jsonl`` (question, old_answer, new_answer, aliases of the
+new answer, kind: changed | added | removed). The project's own documents and knowledge base are never touched:
+the update is applied to a copy under the run folder, which is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ragtune.errors import InputError
+from ragtune.project import Project
+
+KINDS = ("changed", "added", "removed")
+
+
+@dataclass
+class UpdateQuestion:
+    """A question whose answer the update changed, added or removed."""
+
+    id: str
+    question: str
+    old: list[str]
+    new: list[str]
+    kind: str
+    source: str | None = None
+
+
+@dataclass
+class Update:
+    """A document update: its folder, the files it removes and the questions it changes."""
+
+    folder: Path
+    documents: Path
+    removed: list[str]
+    questions: list[UpdateQuestion]
+
+
+def load_update(project: Project) -> Update:
+    """Read the update named by evaluation.freshness.update; errors say what the folder must hold."""
+    folder = project.root / project.config.evaluation.freshness.update
+    documents, questions_path = folder / "documents", folder / "questions.jsonl"
+    if not documents.is_dir() or not questions_path.is_file():
+        raise InputError(f"freshness needs an update folder at {folder} with documents/ (the new and changed files "
+                         "at their paths) and questions.jsonl (question, old_answer, new_answer); set "
+                         "evaluation.freshness.update to yours")
+    removed_path = folder / "removed.txt"
+    removed = [line.strip() for line in removed_path.read_text(encoding="utf-8").splitlines()
+               if line.strip() and not line.startswith("#")] if removed_path.is_file() else []
+    questions = []
+    for number, line in enumerate(questions_path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{questions_path}, line {number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: not valid JSON ({exc.msg})") from None
+        if not isinstance(row, dict) or not str(row.get("question", "")).strip():
+            raise InputError(f"{where}: expected an object with a question")
+        old, new = str(row.get("old_answer") or "").strip(), str(row.get("new_answer") or "").strip()
+        kind = row.get("kind") or ("added" if not old else "removed" if not new else "changed")
+        if kind not in KINDS or (not old and not new):
+            raise InputError(f"{where}: give old_answer and/or new_answer, and kind one of {', '.join(KINDS)}")
+        aliases = [str(a) for a in row.get("aliases") or []] if new else []
+        questions.append(UpdateQuestion(str(row.get("id") or f"u{number:03d}"), row["question"].strip(),
+                                        [old] if old else [], [new, *aliases] if new else [], kind,
+                                        row.get("source")))
+    if not questions:
+        raise InputError(f"{questions_path} has no questions")
+    return Update(folder, documents, removed, questions)
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def updated_copy(project: Project, update: Update, workspace: Path) -> Project:
+    """A project view whose documents are the current ones with the update laid over them, and whose store is
+    a copy of the current one (so syncing it re-indexes only what the update changed)."""
+    if workspace.exists():
+        shutil.rmtree(workspace)
+    documents, store = workspace / "documents", workspace / "store"
+    shutil.copytree(project.documents_dir, documents, copy_function=_link_or_copy)
+    for path in update.removed:
+        target = (documents / path).resolve()
+        if documents.resolve() not in target.parents:
+            raise InputError(f"{update.folder / 'removed.txt'}: {path!r} is outside the documents folder")
+        target.unlink(missing_ok=True)
+    for src in update.documents.rglob("*"):
+        if src.is_file():
+            dst = documents / src.relative_to(update.documents)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.unlink(missing_ok=True)
+            shutil.copy2(src, dst)
+    if project.store_dir.is_dir():
+        shutil.copytree(project.store_dir, store, ignore=shutil.ignore_patterns(".lock"))
+    cfg = project.config.model_copy(deep=True)
+    cfg.documents = str(documents.resolve())
+    cfg.store.path = str(store.resolve())
+    return Project(root=project.root, config=cfg)
+
+
+def outcome_shares(outcomes: list[str]) -> dict[str, float]:
+    """The share of each outcome (new, old, idk, other) among ``outcomes``."""
+    total = len(outcomes) or 1
+    return {name: round(sum(o == name for o in outcomes) / total, 4) for name in ("new", "old", "idk", "other")}
+
+
+def updated_score(question: UpdateQuestion, outcome: str, phase: str) -> float:
+    """1.0 when an answer is right for its phase: the old fact before the update, the new one (or "I don't know"
+    for a removed fact) after it."""
+    if phase == "fresh_before":
+        return float(outcome == "idk") if question.kind == "added" else float(outcome == "old")
+    return float(outcome == "idk") if question.kind == "removed" else float(outcome == "new")
+
+
+def summary(update: Update) -> dict[str, Any]:
+    """Counts of the update's questions per kind."""
+    return {kind: sum(q.kind == kind for q in update.questions) for kind in KINDS}

@@ -1,0 +1,75 @@
+"""The held-out questions of an evaluation: loading, a seeded stratified sample, and the leakage check."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from ragtune.data.leakage import LeakageGuard
+from ragtune.data.questions import QAPair, load_questions
+from ragtune.errors import InputError
+from ragtune.project import Project
+
+_QUESTION_MARK = "\nQuestion: "
+
+
+def load_test_split(project: Project) -> tuple[Path, list[QAPair]]:
+    """The configured test split (data.test); a clear error when there is none."""
+    from ragtune.data.build import question_file
+
+    path = question_file(project, project.config.data.test)
+    if path is None:
+        raise InputError(f"no test questions at {project.root / project.config.data.test}(.jsonl/.json/.csv): "
+                         "write held-out questions (question, answer, optional source; answerable: false for "
+                         "questions the documents do not answer) to evaluate on")
+    return path, load_questions(path)
+
+
+def sample(pairs: list[QAPair], limit: int | None, seed: int) -> list[QAPair]:
+    """At most ``limit`` pairs, answerable and unanswerable in proportion, in their original order."""
+    if limit is None or limit >= len(pairs):
+        return list(pairs)
+    rng = random.Random(f"{seed}:evaluation")
+    unanswerable = [p for p in pairs if not p.answerable]
+    take_unanswerable = round(limit * len(unanswerable) / len(pairs))
+    answerable = [p for p in pairs if p.answerable]
+    chosen = {p.id for p in rng.sample(unanswerable, take_unanswerable)}
+    chosen |= {p.id for p in rng.sample(answerable, min(limit - take_unanswerable, len(answerable)))}
+    return [p for p in pairs if p.id in chosen]
+
+
+def training_questions(path: Path) -> list[tuple[str, str]]:
+    """(row id, question text) of every row of a training data file (sft or raft JSONL)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        user = next((m["content"] for m in row.get("messages", []) if m.get("role") == "user"), "")
+        out.append((row.get("id", "?"), user.rsplit(_QUESTION_MARK, 1)[-1]))
+    return out
+
+
+def check_leakage(project: Project, test: list[QAPair], data_files: list[Path]) -> dict[str, Any]:
+    """Check that no test question, or a near-copy of one, is in the training data the models learned from.
+
+    Raises InputError naming the rows when one is; returns what was checked.
+    """
+    threshold = project.config.data.leakage_threshold
+    guard = LeakageGuard([p.question for p in test], threshold)
+    test_ids = {p.id for p in test}
+    checked, leaks = 0, []
+    for path in data_files:
+        for row_id, question in training_questions(path):
+            checked += 1
+            found = guard.match(question)
+            if row_id in test_ids or found:
+                leaks.append(f"{path.name} row {row_id}: {question!r}" + (f" ~ test {found[0]!r}" if found else ""))
+    if leaks:
+        shown = "; ".join(leaks[:3]) + (f"; and {len(leaks) - 3} more" if len(leaks) > 3 else "")
+        raise InputError(f"{len(leaks)} training rows are test questions or near-copies of them ({shown}): the "
+                         "comparison would reward memorized answers; run `ragtune data build` and `ragtune train` "
+                         "again (the build removes them)")
+    return {"checked": checked, "too_close": 0, "threshold": threshold, "files": [p.name for p in data_files]}

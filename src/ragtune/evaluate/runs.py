@@ -1,0 +1,62 @@
+"""Run folders: runs/<id>/ with results.json, samples.jsonl and report.html."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ragtune.errors import InputError
+
+RUNS = "runs"
+
+
+def new_run_folder(project_root: Path) -> Path:
+    """A new, empty runs/<YYYYMMDD-HHMMSS> folder (suffixed when two runs start in the same second)."""
+    base = Path(project_root) / RUNS / datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    folder.mkdir(parents=True)
+    return folder
+
+
+def write_run(folder: Path, results: dict[str, Any], samples: list[dict[str, Any]]) -> Path:
+    """Write samples.jsonl, results.json and report.html; returns the report's path."""
+    (folder / "samples.jsonl").write_text("".join(json.dumps(s, ensure_ascii=False) + "\n" for s in samples),
+                                          encoding="utf-8")
+    return write_results(folder, results)
+
+
+def write_results(folder: Path, results: dict[str, Any]) -> Path:
+    """Write results.json (atomically) and render report.html again; returns the report's path."""
+    from ragtune.evaluate.report import render_report
+
+    path = Path(folder) / "results.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+    return render_report(folder)
+
+
+def read_results(folder: Path) -> dict[str, Any]:
+    """A run's results.json; a clear error when the folder is not a run."""
+    path = Path(folder) / "results.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{folder} is not a ragtune run folder (no results.json): run `ragtune compare` first"
+                         ) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}): re-run `ragtune compare`") from None
+
+
+def latest_run(project_root: Path) -> Path:
+    """The newest run folder of a project that has a results.json."""
+    runs = sorted(p for p in (Path(project_root) / RUNS).glob("*") if (p / "results.json").is_file())
+    if not runs:
+        raise InputError(f"no comparison runs in {Path(project_root) / RUNS}: "
+                         f"run `ragtune compare {project_root}` first")
+    return runs[-1]

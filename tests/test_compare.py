@@ -1,0 +1,150 @@
+"""compare / report / recommend end to end on a slice of the bundled example, with the real models."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import EXAMPLE, read_jsonl
+
+from ragtune.errors import InputError
+from ragtune.evaluate import questions
+from ragtune.evaluate.metrics import AGGREGATES
+
+RETRIEVAL = ("recall", "mrr", "ndcg")
+FAST = ["data.paraphrases=1", "data.raft_paraphrases=0", "data.raft_distractors=1", "training.max_steps=4",
+        "evaluation.latency_probes=1", "evaluation.bootstrap=200", "generation.max_new_tokens=32",
+        "evaluation.freshness.update=update_small"]
+UPDATE_QUESTIONS = ("u001", "u034", "u037")  # changed (X200 warranty 38 -> 48 months), added, removed
+
+
+@pytest.fixture(scope="module")
+def run(example_project, tmp_path_factory):
+    """One compare with freshness of every variant plus an extra arm; ft and hybrid are trained by it."""
+    from ragtune import compare
+
+    root = tmp_path_factory.mktemp("compare") / "aldermoor"
+    shutil.copytree(example_project, root)
+    update = root / "update_small"
+    shutil.copytree(EXAMPLE / "update_v2", update)
+    rows = [r for r in read_jsonl(update / "questions.jsonl") if r["id"] in UPDATE_QUESTIONS]
+    (update / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    from ragtune.config import ArmConfig
+
+    lines: list[str] = []
+    result = compare(root, arms=[ArmConfig(name="rag-k1", variant="rag", set={"retrieval.k": 1})], freshness=True,
+                     limit=8, overrides=FAST, log=lines.append)
+    return root, result, lines
+
+
+@pytest.mark.slow
+def test_compare_writes_the_three_artifacts_with_every_arm_and_metric(run):
+    root, result, lines = run
+    folder = result.folder
+    assert folder.parent == root / "runs"
+    assert {p.name for p in folder.iterdir()} >= {"results.json", "samples.jsonl", "report.html"}
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    names = [a["name"] for a in results["arms"]]
+    assert names == ["base", "rag", "ft", "hybrid", "rag-k1"]
+    stages = [s["name"] for s in results["stages"]]
+    assert any(s.startswith("train ft") for s in stages) and any(s.startswith("train hybrid") for s in stages)
+    assert any("ft" in line and line.endswith(" s") for line in lines)
+    assert results["questions"]["used"] == 8 and results["questions"]["leakage"]["checked"] > 0
+    for name in names:
+        metrics = results["metrics"][name]
+        assert set(metrics) == set(AGGREGATES.values())
+        assert metrics["accuracy"]["n"] == 8 and 0.0 <= metrics["accuracy"]["mean"] <= 1.0
+        assert metrics["accuracy"]["low"] <= metrics["accuracy"]["mean"] <= metrics["accuracy"]["high"]
+        retrieves = results["arms"][names.index(name)]["variant"] in ("rag", "hybrid")
+        for key in RETRIEVAL:
+            assert (metrics[key]["mean"] is not None) == retrieves, (name, key)
+        perf = results["performance"][name]
+        assert perf["latency_p50_s"] > 0 and perf["throughput_qps"] > 0 and perf["peak_rss_mb"] > 100
+        assert results["cost"]["arms"][name]["per_1k_queries_usd"] > 0
+    assert results["cost"]["arms"]["ft"]["training_s"] > 0 and results["cost"]["arms"]["ft"]["update_s"] > 0
+    assert results["cost"]["arms"]["base"]["update_s"] is None
+    assert results["metrics"]["rag"]["recall"]["mean"] >= 0.5  # hybrid retrieval finds most gold documents
+    assert results["performance"]["rag-k1"]["prompt_tokens_mean"] < results["performance"]["rag"]["prompt_tokens_mean"]
+    assert {c["metric"] for c in results["comparisons"]} >= {"accuracy", "f1", "hallucination", "freshness"}
+    samples = read_jsonl(folder / "samples.jsonl")
+    assert sum(s["phase"] == "test" for s in samples) == 8 * len(names)
+    assert results["recommendation"]["choice"] in names
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert all(name in html for name in names) and "<svg" in html
+
+
+@pytest.mark.slow
+def test_freshness_rag_picks_up_the_changed_fact_that_ft_misses(run):
+    root, result, _ = run
+    fresh = result.results["freshness"]
+    assert fresh["documents"] == {"added": 1, "changed": 9, "removed": 1}
+    assert fresh["kb_after"] != fresh["kb_before"] and fresh["reindex_s"] > 0
+    samples = read_jsonl(result.folder / "samples.jsonl")
+    after = {(s["arm"], s["id"]): s for s in samples if s["phase"] == "fresh_after"}
+    before = {(s["arm"], s["id"]): s for s in samples if s["phase"] == "fresh_before"}
+    assert "48 months" in after[("rag", "u001")]["answer"] and after[("rag", "u001")]["outcome"] == "new"
+    assert "48" not in before[("rag", "u001")]["answer"]
+    assert after[("ft", "u001")]["outcome"] != "new"
+    assert fresh["arms"]["ft"]["reused_answers"] and not fresh["arms"]["rag"]["reused_answers"]
+    assert fresh["arms"]["rag"]["after"]["new"] > fresh["arms"]["ft"]["after"]["new"]
+    # the project's own documents and knowledge base are untouched
+    from ragtune.index.kb import KnowledgeBase
+    from ragtune.project import Project
+
+    assert KnowledgeBase(Project.load(root)).head() == fresh["kb_before"]
+    assert (root / "documents" / "products" / "x100-end-of-life-notice.txt").is_file()
+    assert not (result.folder / "freshness-workspace").exists()
+
+
+@pytest.mark.slow
+def test_report_and_recommend_rerender_the_run(run):
+    from ragtune import recommend
+    from ragtune.cli import main
+
+    root, result, _ = run
+    report = result.folder / "report.html"
+    report.unlink()
+    assert main(["report", str(result.folder)]) == 0 and report.is_file()
+    decision = recommend(root, overrides=["constraints.closed_environment=true"])
+    assert decision.choice in ("base", "ft") and "rag" in decision.excluded
+    saved = json.loads((result.folder / "results.json").read_text(encoding="utf-8"))
+    assert saved["recommendation"]["choice"] == decision.choice
+
+
+def test_a_test_question_in_the_training_data_is_refused(example_project, tmp_path):
+    from ragtune.data.questions import load_questions
+    from ragtune.project import Project
+
+    project = Project.load(example_project)
+    test = load_questions(EXAMPLE / "questions" / "test.jsonl")
+    data = tmp_path / "sft.jsonl"
+    row = {"id": "x1", "messages": [{"role": "user", "content": test[5].question.upper() + " "}]}
+    data.write_text(json.dumps({"id": "ok", "messages": [{"role": "user", "content": "Who founded Aldermoor?"}]})
+                    + "\n" + json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="1 training rows are test questions"):
+        questions.check_leakage(project, test, [data])
+    data.write_text(data.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    assert questions.check_leakage(project, test, [data])["checked"] == 1
+
+
+def test_the_sample_keeps_the_share_of_unanswerable_questions():
+    from ragtune.data.questions import load_questions
+
+    test = load_questions(EXAMPLE / "questions" / "test.jsonl")
+    chosen = questions.sample(test, 40, seed=0)
+    assert len(chosen) == 40 and sum(not p.answerable for p in chosen) == round(40 * 27 / 161)
+    assert chosen == questions.sample(test, 40, seed=0) != questions.sample(test, 40, seed=1)
+    assert [p.id for p in chosen] == sorted(p.id for p in chosen)
+
+
+def test_compare_errors_name_what_to_fix(make_project):
+    from ragtune import compare
+
+    root = make_project({"a.md": "# A\n\nThe widget weighs 5 kg."})
+    with pytest.raises(InputError, match="no test questions"):
+        compare(root, variants=["base"])
+    with pytest.raises(InputError, match="used twice"):
+        from ragtune.config import ArmConfig
+
+        compare(root, variants=["rag"], arms=[ArmConfig(name="rag", variant="rag")])
