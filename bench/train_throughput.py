@@ -54,8 +54,8 @@ def load_inputs(project_root: Path, rows: int) -> dict[str, Any]:
 
     from ragtune.generate.models import resolve_model_path
     from ragtune.project import Project
-    from ragtune.train.rows import encode_chat_rows, read_rows
-    from ragtune.train.trainer import DATA_FILES, base_model_spec
+    from ragtune.training.rows import encode_chat_rows, read_rows
+    from ragtune.training.trainer import DATA_FILES, base_model_spec
 
     project = Project.load(project_root)
     path = project.root / DATA_FILES["sft"]
@@ -112,8 +112,8 @@ def frozen_and_trainable(model: Any) -> tuple[str, str]:
 
 def bench_ragtune(inputs: dict[str, Any], work: Path) -> dict[str, Any]:
     """One epoch of ragtune's own LoRA path (model preparation and training loop), timed around ``run()``."""
-    from ragtune.train.loop import EAGER_ATTENTION_MAX_LEN, LoopSettings, TrainingLoop
-    from ragtune.train.trainer import _prepare_model, autocast_dtype
+    from ragtune.training.loop import EAGER_ATTENTION_MAX_LEN, LoopSettings, TrainingLoop
+    from ragtune.training.trainer import _prepare_model, autocast_dtype
 
     project = inputs["project"]
     cfg = project.config.training

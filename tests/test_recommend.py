@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ragtune.config import ConstraintsConfig
-from ragtune.recommend import Recommendation, ask_constraints, recommend
+from ragtune.recommendation import Recommendation, ask_constraints, recommend
 
 VARIANTS = ("base", "rag", "ft", "hybrid")
 

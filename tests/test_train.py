@@ -19,8 +19,8 @@ from ragtune.data.questions import QAPair
 from ragtune.data.raft import POOL, contains_answer
 from ragtune.index.kb import KnowledgeBase
 from ragtune.index.retrieve import Retriever
-from ragtune.train import train_variant
-from ragtune.train.artifact import work_dir
+from ragtune.training import train_variant
+from ragtune.training.artifact import work_dir
 
 pytestmark = pytest.mark.slow
 

@@ -10,9 +10,9 @@ import pytest
 from ragtune import InputError
 from ragtune.config import TrainingConfig
 from ragtune.generate import prompt
-from ragtune.train.batches import epoch_batches, padding_share
-from ragtune.train.loop import LoopSettings, lr_at
-from ragtune.train.rows import IGNORE, Example, encode_chat_rows, encode_text_rows, read_rows
+from ragtune.training.batches import epoch_batches, padding_share
+from ragtune.training.loop import LoopSettings, lr_at
+from ragtune.training.rows import IGNORE, Example, encode_chat_rows, encode_text_rows, read_rows
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from ragtune.errors import InputError, RagtuneError
 from ragtune.generate import cite, prompt
 from ragtune.index.store.base import Filters, Hit
 from ragtune.project import Project
-from ragtune.train.artifact import TRAINED_VARIANTS
+from ragtune.training.artifact import TRAINED_VARIANTS
 
 VARIANTS = ("base", "rag", *TRAINED_VARIANTS)
 RETRIEVING = {"rag", "hybrid"}
@@ -89,7 +89,7 @@ class Answerer:
             return self.generator, []
         if variant not in self._tuned:
             from ragtune.generate import load_generator
-            from ragtune.train.artifact import require_model
+            from ragtune.training.artifact import require_model
 
             status = require_model(self.project, variant, kb=self.kb)
             manifest = status.manifest or {}

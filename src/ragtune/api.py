@@ -40,7 +40,7 @@ def train(project: str | Path, variants: list[str] | None = None, method: str | 
 
     ``method``: lora | full | cpt (default: training.method). Continued pretraining trains the ft variant only.
     """
-    from ragtune.train.trainer import default_variants, train_variant
+    from ragtune.training.trainer import default_variants, train_variant
 
     loaded = Project.load(project, overrides)
     method = method or loaded.config.training.method
@@ -49,14 +49,14 @@ def train(project: str | Path, variants: list[str] | None = None, method: str | 
 
 def export(project: str | Path, out: str | Path, variant: str = "ft", merge: bool = False) -> Path:
     """Write a trained variant's model to ``out`` (merged into standalone safetensors with ``merge``)."""
-    from ragtune.train import export_model
+    from ragtune.training import export_model
 
     return export_model(Project.load(project), out, variant=variant, merge=merge)
 
 
 def model_status(project: str | Path, variant: str):
     """A trained variant's status: whether it exists, its manifest, and why it is stale (if it is)."""
-    from ragtune.train import model_status as status
+    from ragtune.training import model_status as status
 
     return status(Project.load(project), variant)
 
@@ -99,8 +99,8 @@ def recommend(project: str | Path, run: str | Path | None = None, overrides: lis
     (asking for unknown ones through ``ask`` when given); with ``save`` the decision goes into the run's results
     and report."""
     from ragtune.evaluate.runs import latest_run, read_results, write_results
-    from ragtune.recommend import ask_constraints
-    from ragtune.recommend import recommend as decide
+    from ragtune.recommendation import ask_constraints
+    from ragtune.recommendation import recommend as decide
 
     loaded = Project.load(project, overrides)
     folder = Path(run) if run is not None else latest_run(loaded.root)

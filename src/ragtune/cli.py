@@ -70,7 +70,7 @@ def cmd_data(args: argparse.Namespace) -> None:
 
 def cmd_train(args: argparse.Namespace) -> None:
     from ragtune import Project, train
-    from ragtune.train.trainer import default_variants
+    from ragtune.training.trainer import default_variants
 
     method = args.method or Project.load(args.project, args.set).config.training.method
     variants = default_variants(method) if args.variant in (None, "all") else [args.variant]

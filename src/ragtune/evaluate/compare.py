@@ -25,7 +25,7 @@ from ragtune.errors import InputError
 from ragtune.evaluate import aggregate, freshness, probe, questions, score
 from ragtune.evaluate.runs import new_run_folder, write_run
 from ragtune.project import Project
-from ragtune.train.artifact import TRAINED_VARIANTS, model_status
+from ragtune.training.artifact import TRAINED_VARIANTS, model_status
 
 
 @dataclass
@@ -68,7 +68,7 @@ def plan_arms(project: Project, variants: list[str] | None, extra: list[ArmConfi
 
 def _ensure_models(project: Project, needed: set[str], train_missing: bool, stages: Stages) -> None:
     from ragtune.data.build import build_data
-    from ragtune.train.trainer import DATA_FILES, train_variant
+    from ragtune.training.trainer import data_file_for, train_variant
 
     missing = [v for v in TRAINED_VARIANTS if v in needed and not model_status(project, v).exists]
     if not missing:
@@ -77,7 +77,7 @@ def _ensure_models(project: Project, needed: set[str], train_missing: bool, stag
         raise InputError(f"no trained model for {', '.join(missing)}: run `ragtune train {project.root}` or leave "
                          "evaluation.train_missing on")
     method = project.config.training.method
-    if any(not (project.root / DATA_FILES["hybrid" if v == "hybrid" else method]).is_file() for v in missing):
+    if any(not (project.root / data_file_for(v, method)).is_file() for v in missing):
         with stages("build training data"):
             build_data(project)
     for variant in missing:
@@ -206,7 +206,7 @@ def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmC
         "freshness": fresh_summary, "judge": judge, "stages": stages.done, "warnings": warnings,
         "config": project.config.model_dump(mode="json"), "versions": _versions(),
     }
-    from ragtune.recommend import recommend
+    from ragtune.recommendation import recommend
 
     decision = recommend(results, project.config.constraints, training_questions=(build or {}).get("questions"))
     results["recommendation"] = decision.to_dict()

@@ -9,7 +9,7 @@ from pathlib import Path
 from ragtune.errors import InputError
 from ragtune.progress import quiet_transformers
 from ragtune.project import Project
-from ragtune.train.artifact import MANIFEST, require_model
+from ragtune.training.artifact import MANIFEST, require_model
 
 EXPORT_MANIFEST = "ragtune-manifest.json"
 

@@ -15,9 +15,9 @@ from ragtune.corpus.scan import file_hash
 from ragtune.errors import ConfigError, InputError
 from ragtune.progress import quiet_transformers
 from ragtune.project import Project
-from ragtune.train.artifact import MANIFEST, TRAINED_VARIANTS, model_dir, model_status, work_dir
-from ragtune.train.loop import LoopResult, LoopSettings, TrainingLoop
-from ragtune.train.rows import encode_chat_rows, encode_text_rows, read_rows
+from ragtune.training.artifact import MANIFEST, TRAINED_VARIANTS, model_dir, model_status, work_dir
+from ragtune.training.loop import LoopResult, LoopSettings, TrainingLoop
+from ragtune.training.rows import encode_chat_rows, encode_text_rows, read_rows
 
 DATA_FILES = {"sft": "data/sft.jsonl", "raft": "data/raft.jsonl", "cpt": "data/cpt.jsonl"}
 BUILD_REPORT = "data/build.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ragtune.train.rows import IGNORE, Example
+from ragtune.training.rows import IGNORE, Example
 
 GROUP_WINDOW = 32  # batches' worth of rows sorted together: long enough to group lengths, short enough to mix
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from ragtune.errors import RagtuneError
 from ragtune.progress import bar
-from ragtune.train.batches import collate, epoch_batches, padding_share
-from ragtune.train.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint, trainable_state
-from ragtune.train.rows import IGNORE, Example
+from ragtune.training.batches import collate, epoch_batches, padding_share
+from ragtune.training.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint, trainable_state
+from ragtune.training.rows import IGNORE, Example
 
 
 @dataclass
