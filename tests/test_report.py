@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from ragtune.errors import InputError
-from ragtune.evaluate import plots
 from ragtune.evaluate.report import render_report
+from ragtune.evaluate.report.svg import nice_ticks
+from ragtune.evaluate.report.svg_bars import bars_svg, ci_bars_svg, stacked_shares_svg
+from ragtune.evaluate.report.svg_scatter import scatter_svg
 from ragtune.evaluate.summary import summary_lines
 
 ARMS = ["base", "rag", "ft", "hybrid"]
@@ -425,6 +427,58 @@ def test_not_significant_is_said_in_words(full_page):
     assert "rag is higher than ft" in sig
 
 
+def significance_html(tmp_path, comparisons: list[dict]) -> str:
+    results = full_results()
+    results["comparisons"] = comparisons
+    page = render_report(write_run(tmp_path, results, full_samples())).read_text(encoding="utf-8")
+    return page[page.index('<section id="significance"') : page.index('<section id="plots"')]
+
+
+def comparison(metric, a, b, diff, low, high, p):
+    """A paired comparison like the ones in full_results(), significant when p < 0.05."""
+    base = full_results()["comparisons"][0]
+    return dict(base, metric=metric, a=a, b=b, diff=diff, low=low, high=high, p=p, significant=p < 0.05)
+
+
+def test_significance_in_words_says_p_plainly_and_orients_the_interval(tmp_path):
+    sig = significance_html(
+        tmp_path,
+        [
+            comparison("accuracy", "rag", "hybrid", -0.35, -0.53, -0.17, 0.0004),
+            comparison("accuracy", "rag", "ft", 0.22, 0.08, 0.35, 0.004),
+            comparison("freshness", "ft", "rag", -0.1, -0.3, 0.1, 0.123),
+        ],
+    )
+    words = sig[sig.index("<h3>In words</h3>") :]
+    # b is the higher one: the interval is b − a as well, so it is positive like the difference
+    assert "accuracy: hybrid is higher than rag by 0.35 (0.17 to 0.53), p &lt; 0.001: significant." in words
+    assert "accuracy: rag is higher than ft by 0.22 (0.08 to 0.35), p = 0.004: significant." in words
+    assert "the difference between ft and rag (-0.10, interval -0.30 to +0.10, p = 0.123) is not significant" in words
+    assert "p = &lt;" not in sig
+    assert '<td class="num">&lt; 0.001</td>' in sig  # the table's p column keeps the bare form
+
+
+def test_significance_keeps_other_metrics_in_a_collapsed_table_without_words(tmp_path):
+    sig = significance_html(
+        tmp_path,
+        [
+            comparison("accuracy", "rag", "ft", 0.33, 0.08, 0.5, 0.004),
+            comparison("f1", "rag", "ft", 0.2, 0.1, 0.3, 0.01),
+            comparison("hallucination", "rag", "ft", -0.2, -0.3, -0.1, 0.01),
+            comparison("freshness", "rag", "ft", 0.5, 0.3, 0.7, 0.001),
+        ],
+    )
+    main = sig[: sig.index("<details")]
+    other = sig[sig.index("<details") : sig.index("</details>")]
+    words = sig[sig.index("<h3>In words</h3>") :]
+    assert "<td>accuracy</td>" in main and "<td>freshness</td>" in main
+    assert "<td>f1</td>" not in main and "<td>hallucination</td>" not in main
+    assert "<details open" not in sig and "Other metrics" in other
+    assert "<td>f1</td>" in other and "<td>hallucination</td>" in other and "<td>accuracy</td>" not in other
+    assert "accuracy: rag is higher" in words and "freshness: rag is higher" in words
+    assert "f1" not in words and "hallucination" not in words
+
+
 def test_best_value_highlighted_and_legend(full_page):
     # hybrid has the highest accuracy: its cell is the highlighted one in the accuracy column
     assert '<td class="num best" title="n = 6">0.83 (0.73–0.93)</td>' in full_page
@@ -485,6 +539,9 @@ def test_missing_or_broken_results_raise(tmp_path):
     (tmp_path / "results.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(InputError, match="ragtune compare"):
         render_report(tmp_path)
+    (tmp_path / "results.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(InputError, match="does not hold an object"):
+        render_report(tmp_path)
     assert not (tmp_path / "report.html").exists()
 
 
@@ -525,18 +582,18 @@ def test_summary_lines_minimal_and_long_names():
 
 
 def test_plot_functions_escape_and_scale():
-    svg = plots.scatter_svg(
+    svg = scatter_svg(
         [(EVIL, 1.0, 0.5, 0.02), ("rag", 2.0, 0.7, None)], title="t <b>", x_title="x", y_title="y", size_title="$"
     )
     assert svg.startswith("<svg") and 'viewBox="0 0 ' in svg and EVIL not in svg and "&lt;b&gt;" in svg
     assert 'fill="none"' in svg  # unknown size: hollow bubble
-    bars = plots.ci_bars_svg([("a", 0.4, 0.3, 0.5), ("b", None, None, None)], title="acc", horizontal=False)
+    bars = ci_bars_svg([("a", 0.4, 0.3, 0.5), ("b", None, None, None)], title="acc", horizontal=False)
     assert bars.count("<rect") == 1
-    assert plots.ci_bars_svg([("a", None, None, None)], title="acc").count("no data") == 1
-    stacked = plots.stacked_shares_svg([("rag", {"new": 0.5, "old": 0.5}, {"new": 1.0})], title="f")
+    assert ci_bars_svg([("a", None, None, None)], title="acc").count("no data") == 1
+    stacked = stacked_shares_svg([("rag", {"new": 0.5, "old": 0.5}, {"new": 1.0})], title="f")
     assert "50%" in stacked and "100%" in stacked
-    assert plots.bars_svg([("ingest", 3.0)], title="s", unit="s").count("3.00 s") >= 1
-    assert plots.nice_ticks(0, 1) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert bars_svg([("ingest", 3.0)], title="s", unit="s").count("3.00 s") >= 1
+    assert nice_ticks(0, 1) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
 
 
 @pytest.mark.parametrize("junk", [None, "x", [], {}, 7, {"rag": None, "zz": "q"}])

@@ -94,6 +94,77 @@ def _document_text(kb: Any, cache: dict[str, str | None], source: str | None) ->
     return cache[source]
 
 
+class _Answerers:
+    """One Answerer per distinct arm configuration (and per knowledge base: current or updated), reused."""
+
+    def __init__(self, project: Project, overrides: list[str] | None) -> None:
+        self.project, self.overrides = project, list(overrides or [])
+        self._made: dict[tuple[Any, ...], Answerer] = {}
+
+    def __call__(self, arm: ArmConfig, updated: Project | None = None) -> Answerer:
+        extra = [f"{k}={json.dumps(v)}" for k, v in sorted(arm.set.items())]
+        key = (updated is not None, *extra)
+        if key not in self._made:
+            project = Project.load(self.project.root, [*self.overrides, *extra]) if extra else self.project
+            if updated is not None:
+                project = Project(project.root, project.config.model_copy(
+                    update={"documents": updated.config.documents, "store": updated.config.store}))
+            self._made[key] = Answerer(project)
+        return self._made[key]
+
+
+def _trained_models(project: Project, plan: list[ArmConfig], kb: Any) -> tuple[dict[str, Any], list[Path]]:
+    """The trained variants' manifests as results report them, and the data files they learned from."""
+    models, data_files = {}, []
+    for variant in sorted({a.variant for a in plan} & set(TRAINED_VARIANTS)):
+        status = model_status(project, variant, kb=kb)
+        manifest = status.manifest or {}
+        models[variant] = {"method": manifest.get("method"), "base_model": manifest.get("base_model"),
+                           "trained": manifest.get("created"), "stale": status.stale,
+                           "training_s": (manifest.get("result") or {}).get("seconds")}
+        data = project.root / (manifest.get("data") or {}).get("file", "")
+        if data.is_file() and data not in data_files:
+            data_files.append(data)
+    return models, data_files
+
+
+def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any], kb: Any, texts: dict[str, str | None],
+                  stages: Stages, probes: int) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
+    """Answer the questions in batches, then a few alone: the samples, the performance figures, the warnings."""
+    k = answerer.project.config.retrieval.k
+    with stages(f"answer {arm.name} ({len(used)} questions)"), probe.PeakMemory() as memory:
+        started = time.perf_counter()
+        answers = answerer.ask_many([p.question for p in used], arm.variant)
+        elapsed = time.perf_counter() - started
+    samples = [score.score_test_answer(arm.name, arm.variant, pair, answer, k,
+                                       None if arm.variant in RETRIEVING else _document_text(kb, texts, pair.source))
+               for pair, answer in zip(used, answers)]
+    completion = sum(a.completion_tokens for a in answers)
+    perf = {"batch_s_per_question": round(elapsed / len(used), 4), "throughput_qps": round(len(used) / elapsed, 3),
+            "generated_tokens_per_s": round(completion / elapsed, 1),
+            "prompt_tokens_mean": round(sum(a.prompt_tokens for a in answers) / len(used), 1),
+            "completion_tokens_mean": round(completion / len(used), 1)}
+    if probes:
+        with stages(f"latency {arm.name} ({min(probes, len(used))} single questions)"):
+            perf.update(probe.latency(answerer, arm.variant, [p.question for p in used[:probes]]))
+    perf.update(weights_mb=probe.weights_mb(answerer.generator_for(arm.variant)[0]),
+                index_mb=probe.folder_mb(answerer.project.store_dir) if arm.variant in RETRIEVING else None,
+                peak_rss_mb=memory.peak_mb)
+    return samples, perf, answers[0].warnings if answers else []
+
+
+def _judge(cfg: Any, samples: list[dict[str, Any]], stages: Stages) -> dict[str, Any]:
+    """Add the judge's verdict to every test sample; returns how the report names the judge."""
+    from ragtune.evaluate.judge import Judge
+
+    with stages("judge"):
+        judge = Judge(cfg)
+        verdicts = judge.grade([(s["question"], s["gold"] or None, s["answer"]) for s in samples])
+        for sample, verdict in zip(samples, verdicts):
+            sample["metrics"]["judge"] = verdict
+    return judge.describe()
+
+
 def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmConfig] | None = None,
             with_freshness: bool = False, limit: int | None = None, train_missing: bool | None = None,
             overrides: list[str] | None = None, log: Callable[[str], None] | None = None) -> CompareRun:
@@ -112,85 +183,34 @@ def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmC
     _ensure_models(project, {a.variant for a in plan}, ev.train_missing if train_missing is None else train_missing,
                    stages)
     folder = new_run_folder(project.root)
-    answerers: dict[tuple[str, ...], Answerer] = {}
-
-    def answerer_for(arm: ArmConfig, updated: Project | None = None) -> Answerer:
-        extra = [f"{k}={json.dumps(v)}" for k, v in sorted(arm.set.items())]
-        key = (updated is not None, *extra)
-        if key not in answerers:
-            arm_project = Project.load(project.root, [*(overrides or []), *extra]) if extra else project
-            if updated is not None:
-                arm_project = Project(project.root, arm_project.config.model_copy(
-                    update={"documents": updated.config.documents, "store": updated.config.store}))
-            answerers[key] = Answerer(arm_project)
-        return answerers[key]
-
+    answerer_for = _Answerers(project, overrides)
     kb = answerer_for(plan[0]).kb
     head = kb.manifest()
-    models, data_files, warnings = {}, [], []
-    for variant in sorted({a.variant for a in plan} & set(TRAINED_VARIANTS)):
-        status = model_status(project, variant, kb=kb)
-        manifest = status.manifest or {}
-        models[variant] = {"method": manifest.get("method"), "base_model": manifest.get("base_model"),
-                           "trained": manifest.get("created"), "stale": status.stale,
-                           "training_s": (manifest.get("result") or {}).get("seconds")}
-        data = project.root / (manifest.get("data") or {}).get("file", "")
-        if data.is_file() and data not in data_files:
-            data_files.append(data)
+    models, data_files = _trained_models(project, plan, kb)
     with stages("check test split against training data"):
         leakage = questions.check_leakage(project, pairs, data_files)
 
     samples: list[dict[str, Any]] = []
     performance: dict[str, Any] = {}
+    warnings: list[str] = []
     texts: dict[str, str | None] = {}
     for arm in plan:
-        answerer = answerer_for(arm)
-        k = answerer.project.config.retrieval.k
-        with stages(f"answer {arm.name} ({len(used)} questions)"), probe.PeakMemory() as memory:
-            started = time.perf_counter()
-            answers = answerer.ask_many([p.question for p in used], arm.variant)
-            elapsed = time.perf_counter() - started
-        for pair, answer in zip(used, answers):
-            gold_text = None if arm.variant in RETRIEVING else _document_text(kb, texts, pair.source)
-            samples.append(score.score_test_answer(arm.name, arm.variant, pair, answer, k, gold_text))
-        warnings += [w for w in (answers[0].warnings if answers else []) if w not in warnings]
-        completion = sum(a.completion_tokens for a in answers)
-        perf = {"batch_s_per_question": round(elapsed / len(used), 4), "throughput_qps": round(len(used) / elapsed, 3),
-                "generated_tokens_per_s": round(completion / elapsed, 1),
-                "prompt_tokens_mean": round(sum(a.prompt_tokens for a in answers) / len(used), 1),
-                "completion_tokens_mean": round(completion / len(used), 1)}
-        if ev.latency_probes:
-            with stages(f"latency {arm.name} ({min(ev.latency_probes, len(used))} single questions)"):
-                perf.update(probe.latency(answerer, arm.variant, [p.question for p in used[: ev.latency_probes]]))
-        perf.update(weights_mb=probe.weights_mb(answerer.generator_for(arm.variant)[0]),
-                    index_mb=probe.folder_mb(project.store_dir) if arm.variant in RETRIEVING else None,
-                    peak_rss_mb=memory.peak_mb)
-        performance[arm.name] = perf
-
-    judge = None
-    if ev.judge is not None:
-        from ragtune.evaluate.judge import Judge
-
-        with stages("judge"):
-            judge_model = Judge(ev.judge)
-            verdicts = judge_model.grade([(s["question"], s["gold"] or None, s["answer"]) for s in samples])
-            for s, verdict in zip(samples, verdicts):
-                s["metrics"]["judge"] = verdict
-            judge = judge_model.describe()
-
-    fresh_summary, reindex_s = None, None
-    if with_freshness:
-        fresh_summary = _freshness(project, update, plan, answerer_for, samples, folder, stages, ev)
-        reindex_s = fresh_summary["reindex_s"]
+        arm_samples, performance[arm.name], arm_warnings = _evaluate_arm(arm, answerer_for(arm), used, kb, texts,
+                                                                         stages, ev.latency_probes)
+        samples += arm_samples
+        warnings += [w for w in arm_warnings if w not in warnings]
+    judge = _judge(ev.judge, samples, stages) if ev.judge is not None else None
+    fresh_summary = _freshness(project, update, plan, answerer_for, samples, folder, stages, ev) if update else None
 
     names = [a.name for a in plan]
     with stages("statistics"):
         metrics = aggregate.metric_intervals(samples, names, ev)
         paired = aggregate.comparisons(samples, names, ev)
-    build = _read_json(project.root / "data" / "build.json")
+    build = _read_json(project.root / "data" / "build.json") or {}
     cost = aggregate.costs([a.model_dump() for a in plan], performance,
                            {v: m["training_s"] for v, m in models.items() if m["training_s"] is not None},
-                           (build or {}).get("seconds"), reindex_s, ev.hourly_usd)
+                           build.get("seconds"), fresh_summary["reindex_s"] if fresh_summary else None,
+                           ev.hourly_usd)
     results: dict[str, Any] = {
         "schema": 1, "run_id": folder.name, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "project": project.config.name, "arms": [a.model_dump() for a in plan],
@@ -208,7 +228,7 @@ def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmC
     }
     from ragtune.recommendation import recommend
 
-    decision = recommend(results, project.config.constraints, training_questions=(build or {}).get("questions"))
+    decision = recommend(results, project.config.constraints, training_questions=build.get("questions"))
     results["recommendation"] = decision.to_dict()
     with stages("write results and report"):
         write_run(folder, results, samples)
@@ -216,7 +236,7 @@ def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmC
 
 
 def _freshness(project: Project, update: freshness.Update, plan: list[ArmConfig],
-               answerer_for: Callable[..., Answerer], samples: list[dict[str, Any]], folder: Path, stages: Stages,
+               answerer_for: _Answerers, samples: list[dict[str, Any]], folder: Path, stages: Stages,
                ev: Any) -> dict[str, Any]:
     """Answer the update's questions before and after applying it (no retraining); the summary for results."""
     from ragtune.index.kb import KnowledgeBase

@@ -44,11 +44,12 @@ def write_results(folder: Path, results: dict[str, Any]) -> Path:
 def read_results(folder: Path) -> dict[str, Any]:
     """A run's results.json; a clear error when the folder is not a run."""
     path = Path(folder) / "results.json"
+    if not path.is_file():
+        raise InputError(f"{folder} is not a ragtune run folder (no results.json): run `ragtune compare` first")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{folder} is not a ragtune run folder (no results.json): run `ragtune compare` first"
-                         ) from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text: re-run `ragtune compare`") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}): re-run `ragtune compare`") from None
 

@@ -1,0 +1,25 @@
+"""The self-contained HTML report of a comparison run, rendered from its results.json and samples.jsonl.
+
+One file that works offline (see ``page``). Every string that comes from the run is escaped; missing or null
+pieces are shown as absent. The sections: ``header`` (run facts, recommendation), ``tables`` (summary),
+``significance``, ``charts`` (drawn by ``svg*``), ``freshness``, ``drilldown`` (questions); ``page`` puts them
+together.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ragtune.evaluate.report.page import build_html
+from ragtune.evaluate.report.run import load_run
+
+
+def render_report(run_dir: str | Path) -> Path:
+    """Render ``run_dir/report.html`` from the run's results.json and samples.jsonl; return its path."""
+    results, samples = load_run(run_dir)
+    out = Path(run_dir) / "report.html"
+    out.write_text(build_html(results, samples), encoding="utf-8")
+    return out
+
+
+__all__ = ["build_html", "load_run", "render_report"]

@@ -1,0 +1,111 @@
+"""The report's Plots section: accuracy against latency, quality metrics with intervals, freshness, update cost
+and time per stage, each an inline SVG with a caption. A chart with nothing to draw is left out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ragtune.evaluate.plots import finite, fmt_number
+from ragtune.evaluate.report.markup import as_list, as_map, e, section
+from ragtune.evaluate.report.run import RunView
+from ragtune.evaluate.report.svg_bars import bars_svg, ci_bars_svg, stacked_shares_svg
+from ragtune.evaluate.report.svg_scatter import scatter_svg
+from ragtune.evaluate.report.tables import QUALITY
+
+BAR_METRICS = ("accuracy", "f1", "hallucination", "faithfulness", "citation_accuracy", "recall")
+
+
+def plots(view: RunView) -> str:
+    """The Plots section: a grid of captioned charts."""
+    figs = [*_scatter(view), *_metric_bars(view), *_freshness(view), *_update_cost(view), *_stages(view)]
+    body = "".join(f"<figure>{svg}<figcaption>{e(cap)}</figcaption></figure>" for svg, cap in figs)
+    if not body:
+        body = '<p class="muted">Nothing to plot in this run.</p>'
+    return section("plots", "Plots", f'<div class="charts">{body}</div>')
+
+
+def _scatter(view: RunView) -> list[tuple[str, str]]:
+    points = [
+        (
+            a,
+            view.figure("performance", "latency_p50_s", a),
+            finite(view.metric(a, "accuracy").get("mean")),
+            view.figure("cost", "per_1k_queries_usd", a),
+        )
+        for a in view.arms
+    ]
+    if not any(p[1] is not None and p[2] is not None for p in points):
+        return []
+    svg = scatter_svg(
+        points,
+        title="Accuracy vs latency",
+        x_title="latency p50 (s)",
+        y_title="accuracy",
+        size_title="$ per 1k queries",
+        colors=view.colors,
+    )
+    return [(svg, "Up and to the left is better; bubble area grows with the cost per 1,000 queries.")]
+
+
+def _metric_bars(view: RunView) -> list[tuple[str, str]]:
+    figs = []
+    for k in BAR_METRICS:
+        items = []
+        for a in view.arms:
+            iv = view.metric(a, k)
+            items.append((a, finite(iv.get("mean")), finite(iv.get("low")), finite(iv.get("high"))))
+        if any(i[1] is not None for i in items):
+            label = QUALITY[k][0]
+            caption = f"{label} per arm with its confidence interval" + (
+                " (lower is better)" if QUALITY[k][2] < 0 else ""
+            )
+            figs.append((ci_bars_svg(items, title=label, colors=view.colors), caption))
+    return figs
+
+
+def _freshness(view: RunView) -> list[tuple[str, str]]:
+    if view.freshness is None:
+        return []
+    fa = as_map(view.freshness.get("arms"))
+    rows = [(a, as_map(fa.get(a)).get("before"), as_map(fa.get(a)).get("after")) for a in view.arms if a in fa]
+    if not rows:
+        return []
+    svg = stacked_shares_svg(rows, title="Freshness: answers before and after the update")
+    return [
+        (
+            svg,
+            "Share of update questions answered with the new fact, the old fact, “I don't know”, or something else.",
+        )
+    ]
+
+
+def _update_cost(view: RunView) -> list[tuple[str, str]]:
+    upd = [(a, view.figure("cost", "update_s", a)) for a in view.arms]
+    if all(v is None for _, v in upd):
+        return []
+    notes = []
+    for a in view.arms:
+        c = as_map(view.cost.get(a))
+        bits = [fmt_number(c.get("update_usd"), "$")] if finite(c.get("update_usd")) is not None else []
+        if c.get("update_how"):
+            bits.append(str(c["update_how"]))
+        notes.append(" · ".join(bits))
+    svg = bars_svg(
+        upd, title="Update cost per arm (seconds)", unit="s", notes=notes, colors=view.colors, single_color=None
+    )
+    return [
+        (
+            svg,
+            "Time (and dollars) to take in a knowledge update: re-index for retrieving arms, retrain for trained ones.",
+        )
+    ]
+
+
+def _stages(view: RunView) -> list[tuple[str, str]]:
+    stages = [s for s in as_list(view.results.get("stages")) if isinstance(s, Mapping)]
+    if not stages:
+        return []
+    items = [(str(s.get("name") or "?"), finite(s.get("seconds"))) for s in stages]
+    total = sum(v for _, v in items if v is not None)
+    svg = bars_svg(items, title=f"Time per stage (total {fmt_number(total, 's')})", unit="s")
+    return [(svg, "Wall-clock seconds per stage of this run.")]

@@ -1,0 +1,78 @@
+"""HTML helpers shared by the report's sections: escaping, tolerant access to run data, display text, tables.
+
+Every string that comes from the run goes through ``e``; missing or null pieces read as empty and show as ``–``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from html import escape
+from typing import Any
+
+from ragtune.evaluate.plots import NONE, finite, fmt_number
+
+
+def e(value: Any) -> str:
+    """Escape anything for HTML text or a quoted attribute."""
+    return escape("" if value is None else str(value), quote=True)
+
+
+def as_map(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a mapping, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` when it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def text(value: Any) -> str:
+    """A data value as display text: ``–`` for null/missing, lists joined."""
+    if value is None or value == "":
+        return NONE
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return fmt_number(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(text(v) for v in value) or NONE
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={text(v)}" for k, v in value.items()) or NONE
+    return str(value)
+
+
+def interval_text(iv: Any) -> str:
+    """``0.41 (0.29–0.53)`` for an interval mapping, ``–`` when its mean is missing."""
+    iv = as_map(iv)
+    mean = finite(iv.get("mean"))
+    if mean is None:
+        return NONE
+    low, high = finite(iv.get("low")), finite(iv.get("high"))
+    return f"{mean:.2f}" if low is None or high is None else f"{mean:.2f} ({low:.2f}–{high:.2f})"
+
+
+def ul(items: Iterable[str], cls: str = "") -> str:
+    """A bullet list of already-escaped html items."""
+    lis = "".join(f"<li>{i}</li>" for i in items)
+    return f'<ul class="{cls}">{lis}</ul>' if cls else f"<ul>{lis}</ul>"
+
+
+def facts(pairs: Iterable[tuple[str, str]]) -> str:
+    """A definition list of (label, already-escaped html) pairs, skipping empty values."""
+    body = "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in pairs if v)
+    return f'<dl class="facts">{body}</dl>' if body else ""
+
+
+def table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
+    """A table from escaped html cells; a cell may be a ``<td ...>`` already."""
+    ths = "".join(h if h.startswith("<th") else f"<th>{h}</th>" for h in head)
+    trs = "".join(
+        "<tr>" + "".join(c if c.startswith(("<td", "<th")) else f"<td>{c}</td>" for c in r) + "</tr>" for r in rows
+    )
+    return f'<div class="scroll"><table class="{cls}"><thead><tr>{ths}</tr></thead><tbody>{trs}</tbody></table></div>'
+
+
+def section(key: str, title: str, body: str) -> str:
+    """A top-level page section with its anchor and heading."""
+    return f'<section id="{key}"><h2>{title}</h2>{body}</section>'
