@@ -477,3 +477,24 @@ def test_ask_constraints_rejects_a_zero_or_non_numeric_latency(answer):
         say=script.say,
     )
     assert out.latency_p95_s == 1.2 and len(script.said) == 1 and "above 0" in script.said[0]
+
+
+def test_a_simpler_arm_that_hallucinates_significantly_more_is_not_preferred():
+    # the example's closed-environment case: ft's accuracy lead over base is not significant, its hallucination
+    # advantage is; base must not win on simplicity alone
+    res = results(
+        arm("base", (0.00, 0.00, 0.00), hallucination=1.0),
+        arm("ft", (0.07, 0.02, 0.13), hallucination=0.87),
+        comparisons=[cmp("base", "ft", -0.07, -0.13, -0.02, 0.12),
+                     cmp("base", "ft", 0.13, 0.05, 0.22, 0.0085, metric="hallucination")],
+    )
+    rec = recommend(res, ConstraintsConfig(closed_environment=True))
+    assert rec.choice == "ft"
+    assert "significantly worse on hallucination" in text(rec) and "p=0.0085" in text(rec)
+    no_guard = results(
+        arm("base", (0.00, 0.00, 0.00), hallucination=1.0),
+        arm("ft", (0.07, 0.02, 0.13), hallucination=0.87),
+        comparisons=[cmp("base", "ft", -0.07, -0.13, -0.02, 0.12),
+                     cmp("base", "ft", 0.13, -0.01, 0.22, 0.09, metric="hallucination")],
+    )
+    assert recommend(no_guard, ConstraintsConfig(closed_environment=True)).choice == "base"

@@ -22,6 +22,7 @@ class _Field:
     plain: str  # the simplest qualifying arm
     choice: str
     specialized: bool
+    guarded: dict[str, list[str]]  # simpler arms as accurate as the leader but significantly worse on a guard metric
 
     @property
     def leader(self) -> str:
@@ -85,12 +86,17 @@ def _field(run: Run, c: ConstraintsConfig, remaining: list[str]) -> _Field:
     leader = ranked[0]
     qualifying = [leader]
     uncompared = []
+    guarded: dict[str, list[str]] = {}
     for i, arm in enumerate(ranked[1:], start=1):
         cmp = run.comparison("accuracy", leader, arm)
         if cmp is None:
             uncompared.append(arm)
         elif not cmp["significant"] and not any(run.significantly_worse(arm, h) for h in ranked[:i]):
-            qualifying.append(arm)
+            worse = run.worse_on_guards(arm, leader)
+            if worse:
+                guarded[arm] = worse
+            else:
+                qualifying.append(arm)
 
     def simplest(pool: list[str]) -> str:
         return min(pool, key=lambda a: (run.simplicity(a), ranked.index(a)))
@@ -99,7 +105,7 @@ def _field(run: Run, c: ConstraintsConfig, remaining: list[str]) -> _Field:
     tuned_pool = [a for a in qualifying if run.tuned(a)]
     specialized = c.specialized is True
     choice = simplest(tuned_pool) if specialized and tuned_pool else plain
-    return _Field(ranked, uncompared, plain, choice, specialized)
+    return _Field(ranked, uncompared, plain, choice, specialized, guarded)
 
 
 def _choice_reasons(run: Run, f: _Field, reasons: list[str]) -> set[str]:
@@ -117,6 +123,12 @@ def _choice_reasons(run: Run, f: _Field, reasons: list[str]) -> set[str]:
             + f"{choice} (accuracy {acc})"
         )
         cited.add(leader)
+    for arm, metrics in f.guarded.items():
+        if run.simplicity(arm) < run.simplicity(choice):
+            details = "; ".join(f"{m} {fmt_diff(run.comparison(m, arm, choice))}" for m in metrics)
+            reasons.append(f"{arm} is simpler and not significantly less accurate than {choice}, but it is "
+                           f"significantly worse on {names(metrics)} ({arm} − {choice}: {details}), so {choice}")
+            cited.add(arm)
     if choice != plain:
         why = f"the use case is specialized (specialized=true), so the fine-tuned {choice} is preferred"
         if choice != leader:

@@ -14,6 +14,9 @@ RETRIEVING = frozenset({"rag", "hybrid"})
 TUNED = frozenset({"ft", "hybrid"})
 ALPHA = 0.05
 
+GUARDS = ("f1", "hallucination", "faithfulness")  # a simpler arm must not be significantly worse on these either
+LOWER_IS_BETTER = frozenset({"hallucination"})
+
 
 class Run:
     """The arms of a run (name -> variant) and accessors for their measured figures."""
@@ -92,9 +95,14 @@ class Run:
         return None
 
     def significantly_worse(self, arm: str, other: str, metric: str = "accuracy") -> bool:
-        """Whether a paired test shows ``arm`` significantly below ``other``."""
+        """Whether a paired test shows ``arm`` significantly worse than ``other`` (below it, or above it for a
+        metric where lower is better)."""
         cmp = self.comparison(metric, arm, other)
-        return bool(cmp and cmp["significant"] and cmp["diff"] < 0)
+        return bool(cmp and cmp["significant"] and (cmp["diff"] > 0 if metric in LOWER_IS_BETTER else cmp["diff"] < 0))
+
+    def worse_on_guards(self, arm: str, other: str) -> list[str]:
+        """The guard metrics (F1, hallucination, faithfulness) on which ``arm`` is significantly worse."""
+        return [m for m in GUARDS if self.significantly_worse(arm, other, m)]
 
     def freshness(self, arm: str) -> dict[str, Any] | None:
         """The share of updated questions the arm answered with the new answer (an interval when measured)."""
