@@ -15,7 +15,7 @@ from ragtune.evaluate.metrics import AGGREGATES
 RETRIEVAL = ("recall", "mrr", "ndcg")
 FAST = ["data.paraphrases=1", "data.raft_paraphrases=0", "data.raft_distractors=1", "training.max_steps=4",
         "evaluation.latency_probes=1", "evaluation.bootstrap=200", "generation.max_new_tokens=32",
-        "evaluation.freshness.update=update_small"]
+        "evaluation.freshness.update=update_small", "evaluation.judge={model: smollm2-135m-instruct}"]
 # changed facts (refund days, data deletion days, mileage rate, meal allowance, bench recalibration), added, removed
 UPDATE_QUESTIONS = ("u011", "u014", "u016", "u017", "u019", "u034", "u037")
 
@@ -71,6 +71,9 @@ def test_compare_writes_the_three_artifacts_with_every_arm_and_metric(run):
     samples = read_jsonl(folder / "samples.jsonl")
     assert sum(s["phase"] == "test" for s in samples) == 8 * len(names)
     assert results["recommendation"]["choice"] in names
+    verdicts = [s["metrics"]["judge"] for s in samples if s["phase"] == "test"]
+    assert results["judge"]["model"] == "smollm2-135m-instruct" and set(verdicts) <= {0.0, 1.0, None}
+    assert any(v is not None for v in verdicts) and results["metrics"]["rag"]["judge"]["n"] > 0
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert all(name in html for name in names) and "<svg" in html
 
@@ -139,6 +142,14 @@ def test_the_sample_keeps_the_share_of_unanswerable_questions():
     assert len(chosen) == 40 and sum(not p.answerable for p in chosen) == round(40 * 27 / 161)
     assert chosen == questions.sample(test, 40, seed=0) != questions.sample(test, 40, seed=1)
     assert [p.id for p in chosen] == sorted(p.id for p in chosen)
+
+
+def test_judge_verdicts_are_read_from_the_first_verdict_word():
+    from ragtune.evaluate.judge import parse_verdict
+
+    assert parse_verdict("CORRECT") == 1.0 and parse_verdict(" incorrect.") == 0.0
+    assert parse_verdict("Verdict: INCORRECT, not CORRECT") == 0.0 and parse_verdict("Correct!") == 1.0
+    assert parse_verdict("The answer is right") is None and parse_verdict("") is None
 
 
 def test_compare_errors_name_what_to_fix(make_project):
