@@ -162,3 +162,26 @@ def test_compare_errors_name_what_to_fix(make_project):
         from ragtune.config import ArmConfig
 
         compare(root, variants=["rag"], arms=[ArmConfig(name="rag", variant="rag")])
+
+
+def test_update_folder_errors_name_the_file_and_line(example_project, tmp_path):
+    from ragtune.evaluate.freshness import load_update
+    from ragtune.project import Project
+
+    project = Project.load(example_project, ["evaluation.freshness.update=" + str(tmp_path / "upd")])
+    with pytest.raises(InputError, match="needs an update folder"):
+        load_update(project)
+    (tmp_path / "upd" / "documents").mkdir(parents=True)
+    questions_file = tmp_path / "upd" / "questions.jsonl"
+    questions_file.write_text('{"question": "Q1?", "old_answer": "1", "new_answer": "2"}\n{"question": "Q2?"\n',
+                              encoding="utf-8")
+    with pytest.raises(InputError, match="questions.jsonl line 2: not valid JSON"):
+        load_update(project)
+    questions_file.write_text('{"question": "Q2?", "old_answer": "", "new_answer": ""}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="line 1: give old_answer and/or new_answer"):
+        load_update(project)
+    questions_file.write_text('{"question": "Q1?", "old_answer": "1", "new_answer": "2", "aliases": ["two"]}\n'
+                              '{"question": "Q3?", "new_answer": "3"}\n', encoding="utf-8")
+    update = load_update(project)
+    assert [(q.kind, q.old, q.new) for q in update.questions] == [("changed", ["1"], ["2", "two"]),
+                                                                  ("added", [], ["3"])]

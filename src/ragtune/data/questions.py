@@ -143,6 +143,12 @@ def _jsonl_records(text: str, label: str) -> list[tuple[str, dict[str, Any]]]:
     return records
 
 
+def read_jsonl_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(where, object) for each non-empty line of a UTF-8 JSONL file; errors name the file and line."""
+    path = Path(path)
+    return _jsonl_records(_decode(path.read_bytes(), _label(path)), _label(path))
+
+
 def _json_records(text: str, label: str) -> list[tuple[str, dict[str, Any]]]:
     try:
         data = json.loads(text)

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ragtune.answer import RETRIEVING, Answerer
+from ragtune.answer import RETRIEVING, VARIANTS, Answerer
 from ragtune.config import ArmConfig
 from ragtune.errors import InputError
 from ragtune.evaluate import aggregate, freshness, probe, questions, score
@@ -53,9 +53,13 @@ class CompareRun:
     results: dict[str, Any]
 
 
-def plan_arms(project: Project, variants: list[str] | None, extra: list[ArmConfig] | None) -> list[ArmConfig]:
+def plan_arms(project: Project, variants: list[str] | None, extra: list[ArmConfig] | None,
+              overrides: list[str] | None = None) -> list[ArmConfig]:
     """The arms to compare: the variants (default evaluation.variants) and the extra arms, names unique."""
     ev = project.config.evaluation
+    unknown = [v for v in variants or [] if v not in VARIANTS]
+    if unknown:
+        raise InputError(f"unknown variant {', '.join(map(repr, unknown))}: choose from {', '.join(VARIANTS)}")
     arms = [ArmConfig(name=v, variant=v) for v in (variants or ev.variants)] + list(extra or ev.arms)
     names = [a.name for a in arms]
     repeated = sorted({n for n in names if names.count(n) > 1})
@@ -63,7 +67,15 @@ def plan_arms(project: Project, variants: list[str] | None, extra: list[ArmConfi
         raise InputError(f"arm names must be unique: {', '.join(repeated)} is used twice")
     if not arms:
         raise InputError("nothing to compare: name at least one variant (base, rag, ft, hybrid)")
+    for arm in arms:  # a bad key in an arm fails now, naming the key, not after the first arms ran
+        if arm.set:
+            Project.load(project.root, [*(overrides or []), *arm_overrides(arm)])
     return arms
+
+
+def arm_overrides(arm: ArmConfig) -> list[str]:
+    """An arm's config changes as --set strings."""
+    return [f"{k}={json.dumps(v)}" for k, v in sorted(arm.set.items())]
 
 
 def _ensure_models(project: Project, needed: set[str], train_missing: bool, stages: Stages) -> None:
@@ -102,7 +114,7 @@ class _Answerers:
         self._made: dict[tuple[Any, ...], Answerer] = {}
 
     def __call__(self, arm: ArmConfig, updated: Project | None = None) -> Answerer:
-        extra = [f"{k}={json.dumps(v)}" for k, v in sorted(arm.set.items())]
+        extra = arm_overrides(arm)
         key = (updated is not None, *extra)
         if key not in self._made:
             project = Project.load(self.project.root, [*self.overrides, *extra]) if extra else self.project
@@ -169,12 +181,12 @@ def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmC
             with_freshness: bool = False, limit: int | None = None, train_missing: bool | None = None,
             overrides: list[str] | None = None, log: Callable[[str], None] | None = None) -> CompareRun:
     """Measure the arms side by side on the held-out questions; returns the run (folder and results)."""
-    from ragtune.index.kb import KnowledgeBase, content_fingerprint
+    from ragtune.index.kb import KnowledgeBase
 
     project = Project.load(root, overrides)
     ev = project.config.evaluation
     stages = Stages(log or (lambda line: print(line, file=sys.stderr, flush=True)))
-    plan = plan_arms(project, variants, arms)
+    plan = plan_arms(project, variants, arms, overrides)
     path, pairs = questions.load_test_split(project)
     used = questions.sample(pairs, limit or ev.limit, ev.seed)
     update = freshness.load_update(project) if with_freshness else None
@@ -183,6 +195,21 @@ def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmC
     _ensure_models(project, {a.variant for a in plan}, ev.train_missing if train_missing is None else train_missing,
                    stages)
     folder = new_run_folder(project.root)
+    try:
+        return _measure(project, plan, path, pairs, used, update, folder, overrides, limit, stages)
+    except BaseException:  # an interrupted or failed run leaves no half-written run folder behind
+        if not (folder / "results.json").is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _measure(project: Project, plan: list[ArmConfig], path: Path, pairs: list[Any], used: list[Any],
+             update: freshness.Update | None, folder: Path, overrides: list[str] | None, limit: int | None,
+             stages: Stages) -> CompareRun:
+    """Everything after the models are ready: answer, probe, judge, freshness, statistics, write the run."""
+    from ragtune.index.kb import content_fingerprint
+
+    ev = project.config.evaluation
     answerer_for = _Answerers(project, overrides)
     kb = answerer_for(plan[0]).kb
     head = kb.manifest()

@@ -8,13 +8,13 @@ the update is applied to a copy under the run folder, which is deleted afterward
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ragtune.data.questions import read_jsonl_records
 from ragtune.errors import InputError
 from ragtune.project import Project
 
@@ -55,15 +55,8 @@ def load_update(project: Project) -> Update:
     removed = [line.strip() for line in removed_path.read_text(encoding="utf-8").splitlines()
                if line.strip() and not line.startswith("#")] if removed_path.is_file() else []
     questions = []
-    for number, line in enumerate(questions_path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{questions_path}, line {number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not valid JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or not str(row.get("question", "")).strip():
+    for number, (where, row) in enumerate(read_jsonl_records(questions_path), start=1):
+        if not str(row.get("question", "")).strip():
             raise InputError(f"{where}: expected an object with a question")
         old, new = str(row.get("old_answer") or "").strip(), str(row.get("new_answer") or "").strip()
         kind = row.get("kind") or ("added" if not old else "removed" if not new else "changed")
