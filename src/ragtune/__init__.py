@@ -13,6 +13,7 @@ from ragtune.api import (
     model_status,
     recommend,
     report,
+    serve,
     train,
 )
 from ragtune.config import ProjectConfig, load_config
@@ -41,5 +42,6 @@ __all__ = [
     "model_status",
     "recommend",
     "report",
+    "serve",
     "train",
 ]

@@ -117,5 +117,24 @@ def recommend(project: str | Path, run: str | Path | None = None, overrides: lis
     return decision
 
 
+def serve(project: str | Path, host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None,
+          allow_no_key: bool = False, max_concurrency: int | None = None, max_queue: int | None = None,
+          max_body_bytes: int | None = None, overrides: list[str] | None = None) -> None:
+    """Serve the project's variants as an OpenAI-compatible API (``/v1/models``, ``/v1/chat/completions``,
+    ``/v1/embeddings``) until stopped; needs the ``serve`` extra.
+
+    ``api_key`` (default: $RAGTUNE_API_KEY) is required as a bearer key on every /v1 route; without one only a
+    loopback host is allowed unless ``allow_no_key``. ``max_concurrency`` model calls run at once and
+    ``max_queue`` requests wait (503 beyond); bodies over ``max_body_bytes`` get 413.
+    """
+    from ragtune.errors import require
+
+    require("fastapi", extra="serve")
+    from ragtune.server.run import serve as run
+
+    run(project, host=host, port=port, api_key=api_key, allow_no_key=allow_no_key, max_concurrency=max_concurrency,
+        max_queue=max_queue, max_body_bytes=max_body_bytes, overrides=overrides)
+
+
 __all__ = ["ask", "build_data", "compare", "config_schema", "export", "ingest", "init_project", "kb_rollback",
-           "kb_versions", "model_status", "recommend", "report", "train"]
+           "kb_versions", "model_status", "recommend", "report", "serve", "train"]

@@ -116,6 +116,8 @@ def _arm(text: str):
     variant, _, settings = rest.partition(":")
     if not sep or not name or not variant:
         raise SystemExit(f"error: --arm {text!r}: expected NAME=VARIANT[:KEY=VALUE,...], e.g. rag-k2=rag:retrieval.k=2")
+    if variant not in ("base", "rag", "ft", "hybrid"):
+        raise SystemExit(f"error: --arm {text!r}: unknown variant {variant!r} (base, rag, ft, hybrid)")
     pairs = _pairs([s for s in settings.split(",") if s], "--arm")
     return ArmConfig(name=name, variant=variant, set={k: yaml.safe_load(v) for k, v in pairs.items()})
 
@@ -162,6 +164,14 @@ def cmd_recommend(args: argparse.Namespace) -> None:
     decision = recommend(args.project, run=args.run, overrides=args.set, ask=input if interactive else None,
                          save=not args.no_save)
     print("\n".join(_recommendation_lines(decision.to_dict())))
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from ragtune import serve
+
+    serve(args.project, host=args.host, port=args.port, api_key=args.api_key, allow_no_key=args.allow_no_key,
+          max_concurrency=args.max_concurrency, max_queue=args.max_queue, max_body_bytes=args.max_body_bytes,
+          overrides=args.set)
 
 
 def cmd_config_schema(args: argparse.Namespace) -> None:
@@ -244,6 +254,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ask", action=argparse.BooleanOptionalAction, default=None,
                    help="ask for the constraints left unknown in ragtune.yaml (default: when run in a terminal)")
     p.add_argument("--no-save", action="store_true", help="print only; keep the run's saved recommendation")
+    overridable(p)
+
+    p = verb("serve", cmd_serve, "serve the variants as an OpenAI-compatible API (needs ragtune[serve])")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--api-key", help="bearer key every /v1 request must send (default: $RAGTUNE_API_KEY)")
+    p.add_argument("--allow-no-key", action="store_true", help="listen beyond loopback without an API key")
+    p.add_argument("--max-concurrency", type=int, metavar="N", help="model calls at once (default: 4)")
+    p.add_argument("--max-queue", type=int, metavar="N", help="requests waiting for a slot before 503 (default: 32)")
+    p.add_argument("--max-body-bytes", type=int, metavar="N", help="largest request body (default: 1 MiB)")
     overridable(p)
 
     verb("config-schema", cmd_config_schema, "print the JSON schema of ragtune.yaml", project=False)

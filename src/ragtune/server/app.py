@@ -1,0 +1,218 @@
+"""The FastAPI app: /health, /v1/models, /v1/chat/completions (plain JSON or server-sent events), /v1/embeddings.
+
+One ``Service`` (models loaded once) per app; model work runs on the limiter's thread pool, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from ragtune.errors import InputError, RagtuneError
+from ragtune.server import shapes
+from ragtune.server.auth import BearerKey
+from ragtune.server.errors import ApiError, from_exception, install
+from ragtune.server.limits import BodySizeLimit, Limiter
+from ragtune.server.schemas import ChatCompletionRequest, ChatMessage, EmbeddingRequest
+from ragtune.server.service import Service
+
+DEFAULT_CONCURRENCY = 4
+DEFAULT_QUEUE = 32
+DEFAULT_BODY_BYTES = 1024 * 1024
+
+
+class _ClientGone(Exception):
+    """Raised into the generation thread when the streaming client has disconnected."""
+
+
+def create_app(project_root: str | Path, api_key_hash: str | None = None,
+               max_concurrency: int = DEFAULT_CONCURRENCY, max_body_bytes: int = DEFAULT_BODY_BYTES,
+               overrides: list[str] | None = None, max_queue: int = DEFAULT_QUEUE, preload: bool = False,
+               on_ready: Callable[[list[str]], None] | None = None) -> FastAPI:
+    """The API of the project at ``project_root``.
+
+    ``api_key_hash``: hex SHA-256 of the bearer key every /v1 route requires (None: no key).
+    ``max_concurrency`` model calls run at once and ``max_queue`` requests may wait for one (503 beyond);
+    bodies over ``max_body_bytes`` get 413. ``preload`` loads the embedder and base generator at start-up;
+    ``on_ready`` is called with the model ids once the app is ready.
+    """
+    if max_concurrency < 1:
+        raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
+    if max_queue < 0:
+        raise InputError(f"max_queue must be 0 or more, got {max_queue}")
+    if api_key_hash is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", api_key_hash):
+        raise InputError("api_key_hash must be the hex SHA-256 of the key (ragtune.server.auth.hash_key)")
+    if max_body_bytes < 1:
+        raise InputError(f"max_body_bytes must be at least 1, got {max_body_bytes}")
+    service = Service(project_root, overrides)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.loop = asyncio.get_running_loop()
+        app.state.limiter = limiter = Limiter(max_concurrency, max_queue)
+        try:
+            if preload:
+                await limiter.run(service.warm)
+            if on_ready is not None:
+                on_ready(service.models())
+            yield
+        finally:
+            limiter.close()
+
+    from ragtune import __version__
+
+    app = FastAPI(title=f"ragtune: {service.name}", version=__version__, lifespan=lifespan,
+                  description="OpenAI-compatible API over the project's answer variants.")
+    app.state.service = service
+    app.state.started = int(time.time())
+    install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BearerKey, key_hash=api_key_hash)  # added last: runs first
+
+    @app.get("/health")
+    async def health() -> dict:
+        """Liveness: open without a key."""
+        return {"status": "ok"}
+
+    v1 = APIRouter(prefix="/v1")
+    v1.add_api_route("/models", list_models, methods=["GET"])
+    v1.add_api_route("/models/{model}", get_model, methods=["GET"])
+    v1.add_api_route("/chat/completions", chat_completions, methods=["POST"])
+    v1.add_api_route("/embeddings", embeddings, methods=["POST"])
+    app.include_router(v1)
+    return app
+
+
+async def list_models(request: Request) -> JSONResponse:
+    """One model per available variant: ``<project>:base``, ``:rag``, and ``:ft`` / ``:hybrid`` once trained."""
+    service: Service = request.app.state.service
+    return JSONResponse(shapes.model_list(service.models(), request.app.state.started, "ragtune"))
+
+
+async def get_model(model: str, request: Request) -> JSONResponse:
+    """One model by id (404 naming the known ones)."""
+    service: Service = request.app.state.service
+    service.variant_of(model)
+    return JSONResponse(shapes.model_list([model], request.app.state.started, "ragtune")["data"][0])
+
+
+def _question(messages: list[ChatMessage]) -> tuple[str, list[str]]:
+    """The last user message's text, and a warning when other messages were sent (they are not read)."""
+    users = [i for i, m in enumerate(messages) if m.role == "user"]
+    if not users:
+        raise ApiError(400, "messages has no user message: the last user message is the question",
+                       param="messages", code="missing_user_message")
+    question = messages[users[-1]].text().strip()
+    if not question:
+        raise ApiError(400, "the last user message is empty", param=f"messages[{users[-1]}].content")
+    warnings = ["only the last user message is answered: the variants use their own prompts, and system "
+                "messages and earlier turns are not read"] if len(messages) > 1 else []
+    return question, warnings
+
+
+def _filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Retrieval filters checked up front (400 naming the allowed fields)."""
+    from ragtune.index.store.base import check_filters
+
+    try:
+        return check_filters(filters) if filters else None
+    except RagtuneError as exc:
+        raise ApiError(400, str(exc), param="ragtune.filters") from None
+
+
+async def _run(limiter: Limiter, work: Callable[[], Any]) -> Any:
+    try:
+        return await limiter.run(work)
+    except ApiError:
+        raise
+    except Exception as exc:
+        raise from_exception(exc) from exc
+
+
+async def chat_completions(body: ChatCompletionRequest, request: Request):
+    """Answer the last user message with the variant the model id names; ``stream`` for server-sent events."""
+    service: Service = request.app.state.service
+    limiter: Limiter = request.app.state.limiter
+    variant = service.variant_of(body.model)
+    question, warnings = _question(body.messages)
+    options = {"max_new_tokens": body.token_limit(), "temperature": body.temperature, "stop": body.stop_list()}
+    options = {key: value for key, value in options.items() if value is not None}
+    k = body.ragtune.k if body.ragtune else None
+    filters = _filters(body.ragtune.filters if body.ragtune else None)
+    if not body.stream:
+        reply = await _run(limiter, lambda: service.answer(question, variant, options, k=k, filters=filters))
+        return JSONResponse(shapes.completion(reply.answer, body.model, reply.finish_reason, warnings))
+
+    loop = asyncio.get_running_loop()
+    events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    gone = threading.Event()
+
+    def put(kind: str, value: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed (server shutting down)
+            loop.call_soon_threadsafe(events.put_nowait, (kind, value))
+
+    def on_token(piece: str) -> None:
+        if gone.is_set():
+            raise _ClientGone()
+        put("token", piece)
+
+    def work() -> None:
+        try:
+            put("done", service.answer(question, variant, options, k=k, filters=filters, on_token=on_token))
+        except _ClientGone:
+            pass  # nobody is listening any more
+        except BaseException as exc:  # handed to the response (or dropped when the client is gone)
+            put("error", exc)
+
+    await limiter.start(work)
+    first = await events.get()
+    if first[0] == "error":  # nothing sent yet: a proper status code (e.g. 400 for a prompt too long)
+        raise from_exception(first[1])
+    writer = shapes.ChunkWriter(body.model)
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+
+    async def sse():
+        try:
+            yield writer.role()
+            kind, value = first
+            while True:
+                if kind == "token":
+                    if value:
+                        yield writer.delta(value)
+                elif kind == "done":
+                    yield writer.final(value.answer, value.finish_reason, warnings)
+                    if include_usage:
+                        yield writer.usage(value.answer)
+                    yield writer.done()
+                    return
+                else:
+                    yield writer.error(from_exception(value).body())
+                    yield writer.done()
+                    return
+                kind, value = await events.get()
+        finally:
+            gone.set()
+
+    return StreamingResponse(sse(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def embeddings(body: EmbeddingRequest, request: Request) -> JSONResponse:
+    """Embed texts with the project's embedder (unit-length vectors, as retrieval uses them)."""
+    service: Service = request.app.state.service
+    service.check_embedding_model(body.model)
+    texts = body.texts()
+    vectors, tokens = await _run(request.app.state.limiter, lambda: service.embed(texts))
+    if body.dimensions is not None and body.dimensions != vectors.shape[1]:
+        raise ApiError(400, f"this embedder gives {vectors.shape[1]} dimensions, not {body.dimensions}",
+                       param="dimensions", code="unsupported_dimensions")
+    return JSONResponse(shapes.embedding_list(vectors, body.model, tokens, body.encoding_format))

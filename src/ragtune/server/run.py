@@ -1,0 +1,71 @@
+"""``serve``: check the bind address and key, build the app, and run it with uvicorn (blocks until stopped)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ragtune.errors import ConfigError, require
+from ragtune.server.app import DEFAULT_BODY_BYTES, DEFAULT_CONCURRENCY, DEFAULT_QUEUE, create_app
+from ragtune.server.auth import ENV_KEY, hash_key
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine (localhost, 127.0.0.0/8, ::1)."""
+    name = host.strip().strip("[]").lower()
+    if name in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False  # another host name: it may resolve to any interface
+
+
+def check_bind(host: str, has_key: bool, allow_no_key: bool = False) -> None:
+    """Refuse to listen beyond loopback without an API key unless ``allow_no_key`` (raises ConfigError)."""
+    if has_key or allow_no_key or is_loopback(host):
+        return
+    raise ConfigError(
+        f"refusing to serve on {host!r} without an API key: anyone who can reach this address could use the "
+        f"models. Set --api-key KEY (or the environment variable {ENV_KEY}), bind to 127.0.0.1, or pass "
+        "--allow-no-key to serve openly on purpose"
+    )
+
+
+def resolve_key(api_key: str | None) -> str | None:
+    """The key to require: ``api_key``, else $RAGTUNE_API_KEY, else None; an empty explicit key is an error."""
+    if api_key is None:
+        api_key = os.environ.get(ENV_KEY) or None
+    elif not api_key.strip():
+        raise ConfigError("the API key is empty: give a non-empty --api-key, or leave it out")
+    return api_key
+
+
+def serve(project: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, api_key: str | None = None,
+          allow_no_key: bool = False, max_concurrency: int | None = None, max_queue: int | None = None,
+          max_body_bytes: int | None = None, overrides: list[str] | None = None, log_level: str = "info",
+          say: Callable[[str], None] | None = None) -> None:
+    """Serve the project's variants as an OpenAI-compatible API at ``http://host:port/v1`` until stopped."""
+    key = resolve_key(api_key)
+    check_bind(host, key is not None, allow_no_key)
+    uvicorn = require("uvicorn", extra="serve")
+    say = say or (lambda line: print(line, file=sys.stderr, flush=True))
+    shown = f"[{host}]" if ":" in host else host
+
+    def ready(models: list[str]) -> None:
+        say(f"serving {Path(project)} at http://{shown}:{port}/v1 - models: {', '.join(models)}; "
+            f"{'bearer key required' if key else 'no API key'}")
+
+    say("loading the models ...")
+    app = create_app(project, api_key_hash=hash_key(key) if key else None,
+                     max_concurrency=DEFAULT_CONCURRENCY if max_concurrency is None else max_concurrency,
+                     max_queue=DEFAULT_QUEUE if max_queue is None else max_queue,
+                     max_body_bytes=DEFAULT_BODY_BYTES if max_body_bytes is None else max_body_bytes,
+                     overrides=overrides, preload=True, on_ready=ready)
+    uvicorn.run(app, host=host, port=port, log_level=log_level)

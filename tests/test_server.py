@@ -1,0 +1,314 @@
+"""The OpenAI-compatible server: the real app under uvicorn on a loopback port, called with the official client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import openai
+import pytest
+import uvicorn
+
+from ragtune import ConfigError, Project, ingest, init_project
+from ragtune.server.app import create_app
+from ragtune.server.auth import hash_key, key_matches
+from ragtune.server.run import check_bind, is_loopback
+
+KEY = "s3cret-test-key"
+DOCS = {
+    "products/zephyr-z9.md": "# Zephyr Z9 Pump\n\n## Warranty\n\nThe Zephyr Z9 pump carries a warranty of 27 months "
+                             "from the date of delivery.\n\n## Power\n\nThe Z9 draws 140 watts at full load.\n",
+    "policies/returns.md": "# Returns\n\nUnused goods may be returned within 45 days of delivery for a full refund. "
+                           "Opened goods are refunded at 80 percent.\n",
+    "support/contact.txt": "Support is open Monday to Friday, 8:00 to 17:00 Central European Time. "
+                           "Call +49 30 1234 567 or write to help@zephyr.example.\n",
+}
+QUESTION = "How long is the warranty on the Zephyr Z9 pump?"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("serve") / "pumps"
+    init_project(root)
+    for name, text in DOCS.items():
+        (root / "documents" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "documents" / name).write_text(text, encoding="utf-8")
+    ingest(root)
+    return root
+
+
+@contextlib.contextmanager
+def running(app):
+    """Serve ``app`` with uvicorn on a free loopback port in a background thread; yields the base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(60)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def app(project):
+    return create_app(project, max_body_bytes=64 * 1024)
+
+
+@pytest.fixture(scope="module")
+def base_url(app):
+    with running(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(base_url) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{base_url}/v1", api_key="unused", max_retries=0, timeout=120)
+
+
+def post(url: str, body: bytes | str, **headers: str) -> httpx.Response:
+    content = body.encode() if isinstance(body, str) else body
+    return httpx.post(url, content=content, headers={"content-type": "application/json", **headers}, timeout=60)
+
+
+def assert_error(response: httpx.Response, status: int, param: str | None = None) -> dict:
+    """An OpenAI-style error object with the status (and the parameter named)."""
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}, error
+    assert error["message"] and error["type"]
+    if param is not None:
+        assert error["param"] == param, error
+    return error
+
+
+# ---------------------------------------------------------------------------------------------- models, embeddings
+
+
+def test_models_lists_base_and_rag_until_models_are_trained(client, base_url):
+    assert [m.id for m in client.models.list().data] == ["pumps:base", "pumps:rag"]
+    assert client.models.retrieve("pumps:rag").id == "pumps:rag"
+    assert httpx.get(f"{base_url}/health").json() == {"status": "ok"}
+
+
+def test_embeddings_are_the_project_embedders_vectors(client, project):
+    from ragtune.index.kb import KnowledgeBase
+
+    texts = ["Zephyr Z9 warranty", "How do I return opened goods?"]
+    expected = KnowledgeBase(Project.load(project)).embedder.embed_queries(texts)
+    got = client.embeddings.create(model="pumps:rag", input=texts)  # the client asks for base64 by default
+    assert [d.index for d in got.data] == [0, 1]
+    vectors = np.array([d.embedding for d in got.data])
+    assert vectors.shape == (2, 384)
+    np.testing.assert_allclose(vectors, expected, atol=1e-6)
+    assert got.usage.prompt_tokens == got.usage.total_tokens > 4
+    single = client.embeddings.create(model="pumps:base", input=texts[0], encoding_format="float")
+    np.testing.assert_allclose(single.data[0].embedding, expected[0], atol=1e-6)
+
+
+def test_unknown_model_is_404_naming_the_known_ones(client):
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.chat.completions.create(model="pumps:ft", messages=[{"role": "user", "content": QUESTION}])
+    assert caught.value.body["code"] == "model_not_found"
+    assert "pumps:base" in caught.value.message and "pumps:rag" in caught.value.message
+    with pytest.raises(openai.NotFoundError):
+        client.embeddings.create(model="text-embedding-3-small", input="x")
+
+
+# ---------------------------------------------------------------------------------------------- chat completions
+
+
+def check_ragtune_field(extra: dict, variant: str) -> None:
+    assert extra["variant"] == variant
+    assert isinstance(extra["warnings"], list)
+    if variant == "base":
+        assert extra["sources"] == [] and extra["cited"] == []
+        return
+    sources = extra["sources"]
+    assert [s["n"] for s in sources] == list(range(1, len(sources) + 1))
+    assert {"n", "document", "section", "page", "chunk_id", "text"} <= set(sources[0])
+    assert sources[0]["document"] == "products/zephyr-z9.md"
+    assert "27 months" in sources[0]["text"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["base", "rag"])
+def test_chat_completion(client, variant):
+    response = client.chat.completions.create(
+        model=f"pumps:{variant}", messages=[{"role": "user", "content": QUESTION}], max_tokens=16, temperature=0)
+    choice = response.choices[0]
+    assert response.object == "chat.completion" and response.model == f"pumps:{variant}"
+    assert choice.message.role == "assistant" and choice.message.content.strip()
+    assert choice.finish_reason in ("stop", "length")
+    assert 0 < response.usage.completion_tokens <= 16
+    assert response.usage.total_tokens == response.usage.prompt_tokens + response.usage.completion_tokens
+    extra = response.model_extra["ragtune"]
+    check_ragtune_field(extra, variant)
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", choice.message.content)}
+    assert markers == set(extra["cited"]), (choice.message.content, extra["cited"])
+    if variant == "rag":
+        assert extra["cited"] or extra["abstained"], choice.message.content
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["base", "rag"])
+def test_streamed_chat_completion(client, variant):
+    chunks = list(client.chat.completions.create(
+        model=f"pumps:{variant}", messages=[{"role": "system", "content": "Be brief."},
+                                            {"role": "user", "content": QUESTION}],
+        max_tokens=16, temperature=0, stream=True, stream_options={"include_usage": True}))
+    assert {c.object for c in chunks} == {"chat.completion.chunk"} and len({c.id for c in chunks}) == 1
+    assert chunks[0].choices[0].delta.role == "assistant"
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert len([c for c in chunks if c.choices and c.choices[0].delta.content]) > 1, "not streamed in pieces"
+    final = [c for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert len(final) == 1 and final[0].choices[0].finish_reason in ("stop", "length")
+    extra = final[0].model_extra["ragtune"]
+    check_ragtune_field(extra, variant)
+    assert any("system messages" in w for w in extra["warnings"])
+    assert set(extra["cited"]) == {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+    assert chunks[-1].choices == [] and 0 < chunks[-1].usage.completion_tokens <= 16
+    plain = client.chat.completions.create(
+        model=f"pumps:{variant}", messages=[{"role": "user", "content": QUESTION}], max_tokens=16, temperature=0)
+    assert text.strip() == plain.choices[0].message.content  # greedy: the same answer either way
+
+
+@pytest.mark.slow
+def test_a_client_that_goes_away_stops_generation(app, base_url):
+    from ragtune.generate.models import generation_lock
+
+    body = {"model": "pumps:base", "messages": [{"role": "user", "content": "Write a very long story about pumps."}],
+            "max_tokens": 2000, "stream": True}
+    with httpx.stream("POST", f"{base_url}/v1/chat/completions", json=body, timeout=60) as response:
+        lines = response.iter_lines()
+        assert next(lines).startswith("data: ")  # the role chunk
+        assert json.loads(next(line for line in lines if line)[len("data: "):])["choices"][0]["delta"]["content"]
+    limiter, deadline = app.state.limiter, time.monotonic() + 30
+    while limiter.running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert limiter.running == 0
+    lock = generation_lock(app.state.service.answerer.generator.model)
+    assert lock.acquire(timeout=5), "generation went on after the client left"  # 2000 tokens would take minutes
+    lock.release()
+
+
+@pytest.mark.slow
+def test_retrieval_options_extension(client):
+    response = client.chat.completions.create(
+        model="pumps:rag", messages=[{"role": "user", "content": "Can I return goods?"}], max_tokens=4,
+        extra_body={"ragtune": {"k": 1, "filters": {"source": "policies/*"}}})
+    assert [s["document"] for s in response.model_extra["ragtune"]["sources"]] == ["policies/returns.md"]
+
+
+# ---------------------------------------------------------------------------------------------- bad requests
+
+
+def test_bad_requests_get_openai_style_errors_and_the_server_keeps_answering(base_url):
+    chat, embed = f"{base_url}/v1/chat/completions", f"{base_url}/v1/embeddings"
+    ok = {"model": "pumps:rag", "messages": [{"role": "user", "content": QUESTION}]}
+    assert assert_error(post(chat, b'{"model": "pumps:rag", "messages": ['), 400)["code"] == "invalid_json"
+    assert_error(post(chat, b""), 400)
+    assert_error(post(chat, b"[]"), 400)
+    assert_error(post(chat, json.dumps({**ok, "max_tokens": "16"})), 400, "max_tokens")
+    assert_error(post(chat, json.dumps({**ok, "stream": "yes"})), 400, "stream")
+    assert_error(post(chat, json.dumps({**ok, "messages": "hi"})), 400, "messages")
+    assert_error(post(chat, json.dumps({**ok, "messages": [{"role": "user", "content": 5}]})), 400,
+                 "messages[0].content")
+    assert_error(post(chat, json.dumps({**ok, "temperature": -1})), 400, "temperature")
+    assert_error(post(chat, json.dumps({**ok, "n": 2})), 400, "n")
+    unknown = assert_error(post(chat, json.dumps({**ok, "top_p": 0.9})), 400, "top_p")
+    assert "top_p" in unknown["message"]
+    assert_error(post(chat, json.dumps({"model": "pumps:rag"})), 400, "messages")
+    no_user = assert_error(post(chat, json.dumps({**ok, "messages": [{"role": "system", "content": "hi"}]})), 400)
+    assert "user message" in no_user["message"]
+    assert_error(post(chat, json.dumps({**ok, "ragtune": {"filters": {"colour": "red"}}})), 400, "ragtune.filters")
+    assert_error(post(chat, json.dumps({**ok, "ragtune": {"k": 0}})), 400, "ragtune.k")
+    assert_error(post(embed, json.dumps({"model": "pumps:rag", "input": [1, 2]})), 400)
+    assert_error(post(embed, json.dumps({"model": "pumps:rag", "input": "x", "dimensions": 12})), 400, "dimensions")
+    too_big = assert_error(post(embed, json.dumps({"model": "pumps:rag", "input": "word " * 20_000})), 413)
+    assert too_big["code"] == "request_too_large"
+    assert_error(httpx.get(f"{base_url}/v1/nothing"), 404)
+    assert_error(httpx.get(chat), 405)
+    response = post(embed, json.dumps({"model": "pumps:rag", "input": "still here", "encoding_format": "float"}))
+    assert response.status_code == 200 and len(response.json()["data"][0]["embedding"]) == 384
+
+
+def test_oversized_body_through_the_client(client):
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.embeddings.create(model="pumps:rag", input=["word " * 20_000])
+    assert caught.value.status_code == 413
+    assert client.models.list().data
+
+
+# ---------------------------------------------------------------------------------------------- auth, binding
+
+
+def test_api_key_guards_v1_but_not_health(project):
+    assert key_matches(KEY, hash_key(KEY)) and not key_matches("other", hash_key(KEY))
+    with running(create_app(project, api_key_hash=hash_key(KEY))) as url:
+        assert httpx.get(f"{url}/health").status_code == 200
+        missing = assert_error(httpx.get(f"{url}/v1/models"), 401)
+        assert missing["type"] == "authentication_error"
+        assert_error(post(f"{url}/v1/chat/completions", b"{not json"), 401)  # auth before anything else
+        assert_error(httpx.get(f"{url}/v1/models", headers={"Authorization": "Basic " + KEY}), 401)
+        with pytest.raises(openai.AuthenticationError):
+            openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0).models.list()
+        good = openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, max_retries=0)
+        assert [m.id for m in good.models.list().data] == ["pumps:base", "pumps:rag"]
+        assert httpx.get(f"{url}/v1/models", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+
+
+def test_non_loopback_bind_needs_a_key(monkeypatch, project, capsys):
+    for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
+        assert is_loopback(host)
+        check_bind(host, has_key=False)
+    for host in ("0.0.0.0", "::", "192.168.1.20", "example.org"):
+        assert not is_loopback(host)
+        with pytest.raises(ConfigError, match="--api-key"):
+            check_bind(host, has_key=False)
+        check_bind(host, has_key=True)
+        check_bind(host, has_key=False, allow_no_key=True)
+    monkeypatch.delenv("RAGTUNE_API_KEY", raising=False)
+    from ragtune.cli import main
+
+    assert main(["serve", str(project), "--host", "0.0.0.0", "--port", "1"]) == 2  # refused before binding
+    assert "--allow-no-key" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------- back-pressure
+
+
+def test_full_queue_answers_503_and_waiting_requests_complete(project):
+    app = create_app(project, max_concurrency=1, max_queue=1)
+    body = json.dumps({"model": "pumps:rag", "input": "queued"})
+    with running(app) as url:
+        limiter, loop = app.state.limiter, app.state.loop
+        asyncio.run_coroutine_threadsafe(limiter.acquire(), loop).result(10)  # the only slot is busy
+        waiting: list[httpx.Response] = []
+        thread = threading.Thread(target=lambda: waiting.append(post(f"{url}/v1/embeddings", body)))
+        thread.start()
+        deadline = time.monotonic() + 10
+        while limiter.waiting < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        busy = assert_error(post(f"{url}/v1/embeddings", body), 503)
+        assert busy["type"] == "server_error" and busy["code"] == "overloaded"
+        assert post(f"{url}/v1/embeddings", body).headers["retry-after"] == "1"
+        loop.call_soon_threadsafe(limiter.release)
+        thread.join(60)
+        assert waiting and waiting[0].status_code == 200, waiting
+        assert post(f"{url}/v1/embeddings", body).status_code == 200
