@@ -312,3 +312,36 @@ def test_full_queue_answers_503_and_waiting_requests_complete(project):
         thread.join(60)
         assert waiting and waiting[0].status_code == 200, waiting
         assert post(f"{url}/v1/embeddings", body).status_code == 200
+
+
+@pytest.mark.slow
+def test_an_ingest_in_another_process_while_serving_changes_the_next_answer(tmp_path):
+    import subprocess
+    import sys
+
+    root = tmp_path / "live"
+    init_project(root)
+    for name, text in DOCS.items():
+        (root / "documents" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "documents" / name).write_text(text, encoding="utf-8")
+    ingest(root)
+    with running(create_app(root)) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=120)
+
+        def ask() -> tuple[str, str]:
+            reply = client.chat.completions.create(model="live:rag", max_tokens=16,
+                                                   messages=[{"role": "user", "content": QUESTION}])
+            given = " ".join(s["text"] for s in reply.model_extra["ragtune"]["sources"])
+            return reply.choices[0].message.content, given
+
+        answer, given = ask()
+        assert "27 months" in given and "27" in answer
+        page = root / "documents" / "products" / "zephyr-z9.md"
+        page.write_text(DOCS["products/zephyr-z9.md"].replace("27 months", "33 months"), encoding="utf-8")
+        done = subprocess.run([sys.executable, "-m", "ragtune.cli", "ingest", str(root)], capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "knowledge base version 2" in done.stdout
+        answer, given = ask()  # no restart: the next request reads version 2
+        assert "33 months" in given and "27 months" not in given
+        assert "33" in answer and "27" not in answer
