@@ -4,5 +4,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh dev
 export RAGTUNE_PROGRESS=0
+# The page test drives Debian's chromium (tests/test_page.py); install it where we can (root with apt-get).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Debian's chromium for the page test (apt-get install chromium)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+    || echo "could not install chromium: the page test will be skipped"
+fi
 python -m ruff check src tests bench
 python -m pytest -q "$@"

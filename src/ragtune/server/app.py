@@ -1,4 +1,5 @@
-"""The FastAPI app: /health, /v1/models, /v1/chat/completions (plain JSON or server-sent events), /v1/embeddings.
+"""The FastAPI app: /health, /v1/models, /v1/chat/completions (plain JSON or server-sent events), /v1/embeddings,
+and the web page (/, /api/status, /report: see ``ragtune.server.page``).
 
 One ``Service`` (models loaded once) per app; model work runs on the limiter's thread pool, never on the event loop.
 """
@@ -22,6 +23,7 @@ from ragtune.server import shapes
 from ragtune.server.auth import BearerKey
 from ragtune.server.errors import ApiError, from_exception, install
 from ragtune.server.limits import BodySizeLimit, Limiter
+from ragtune.server.page import install_page
 from ragtune.server.schemas import ChatCompletionRequest, ChatMessage, EmbeddingRequest
 from ragtune.server.service import Service
 
@@ -40,7 +42,8 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None,
                on_ready: Callable[[list[str]], None] | None = None) -> FastAPI:
     """The API of the project at ``project_root``.
 
-    ``api_key_hash``: hex SHA-256 of the bearer key every /v1 route requires (None: no key).
+    ``api_key_hash``: hex SHA-256 of the bearer key every /v1, /api and /report route requires (None: no key);
+    the page at / and its static files stay open so it can ask for the key.
     ``max_concurrency`` model calls run at once and ``max_queue`` requests may wait for one (503 beyond);
     bodies over ``max_body_bytes`` get 413. ``preload`` loads the embedder and base generator at start-up;
     ``on_ready`` is called with the model ids once the app is ready.
@@ -76,7 +79,8 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None,
     app.state.started = int(time.time())
     install(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
-    app.add_middleware(BearerKey, key_hash=api_key_hash)  # added last: runs first
+    for prefix in ("/report", "/api", "/v1"):  # added last: runs first
+        app.add_middleware(BearerKey, key_hash=api_key_hash, prefix=prefix)
 
     @app.get("/health")
     async def health() -> dict:
@@ -89,6 +93,7 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None,
     v1.add_api_route("/chat/completions", chat_completions, methods=["POST"])
     v1.add_api_route("/embeddings", embeddings, methods=["POST"])
     app.include_router(v1)
+    install_page(app)
     return app
 
 

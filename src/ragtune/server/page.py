@@ -1,0 +1,84 @@
+"""The web page: ``GET /`` (one HTML page with its same-folder CSS and JS), ``GET /api/status`` and ``GET /report``.
+
+The page itself and its static files are open (they hold no secrets, so the page can ask for the key);
+/api/ and /report sit behind the same bearer key as /v1 (see ``create_app``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from ragtune.errors import InputError
+from ragtune.server.errors import ApiError
+from ragtune.server.service import Service
+
+STATIC = Path(__file__).parent / "static"
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def install_page(app: FastAPI) -> None:
+    """Add the page, its static files, /api/status and /report to ``app``."""
+    router = APIRouter()
+    router.add_api_route("/", index, methods=["GET"], include_in_schema=False)
+    router.add_api_route("/api/status", status, methods=["GET"])
+    router.add_api_route("/report", report, methods=["GET"])
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+async def index() -> FileResponse:
+    """The page (static: everything it shows comes from /api/status and /v1)."""
+    return FileResponse(STATIC / "index.html", media_type="text/html", headers=NO_CACHE)
+
+
+def _latest_report(root: Path) -> Path | None:
+    """The newest run's report.html, read afresh on every call (None when there is no run or no report)."""
+    from ragtune.evaluate.runs import latest_run
+
+    try:
+        path = latest_run(root) / "report.html"
+    except InputError:
+        return None
+    return path if path.is_file() else None
+
+
+def project_status(service: Service) -> dict[str, Any]:
+    """The project, its knowledge base's current version, the models (stale ones with reasons) and the report."""
+    from ragtune.index.kb import KnowledgeBase
+    from ragtune.training.artifact import TRAINED_VARIANTS, model_status
+
+    project = service.project
+    kb = KnowledgeBase(project)  # a fresh view: an ingest in another process shows at once
+    manifest = kb.manifest()
+    kb_info = None
+    if manifest is not None:
+        kb_info = {"version": manifest["version"], "created": manifest.get("created"),
+                   "documents": len(manifest["documents"]),
+                   "chunks": sum(len(d["chunks"]) for d in manifest["documents"].values())}
+    models = []
+    for variant in service.variants():
+        stale = model_status(project, variant, kb).stale if variant in TRAINED_VARIANTS else []
+        models.append({"id": service.model_id(variant), "variant": variant, "stale": stale})
+    path = _latest_report(project.root)
+    return {"project": service.name, "kb": kb_info, "models": models,
+            "report": {"run": path.parent.name, "url": "/report"} if path else None}
+
+
+def status(request: Request) -> JSONResponse:
+    """What the page shows besides the answers (a plain function: FastAPI runs it off the event loop)."""
+    return JSONResponse(project_status(request.app.state.service), headers=NO_CACHE)
+
+
+def report(request: Request) -> FileResponse:
+    """The latest compare run's report.html (404 before the first run)."""
+    service: Service = request.app.state.service
+    path = _latest_report(service.project.root)
+    if path is None:
+        raise ApiError(404, f"no compare report yet: run `ragtune compare {service.project.root}` first",
+                       code="no_report")
+    return FileResponse(path, media_type="text/html", headers=NO_CACHE)

@@ -1,0 +1,230 @@
+"""The web page at / in a real headless Chromium (Debian's, driven by Playwright), plus /api/status and /report."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from ragtune import ingest, init_project
+from ragtune.server.app import create_app
+from ragtune.server.auth import hash_key
+from ragtune.server.page import STATIC
+
+KEY = "page-test-key"
+DOCS = {
+    "products/zephyr-z9.md": "# Zephyr Z9 Pump\n\n## Warranty\n\nThe Zephyr Z9 pump carries a warranty of 27 months "
+                             "from the date of delivery.\n\n## Power\n\nThe Z9 draws 140 watts at full load.\n",
+    "policies/returns.md": "# Returns\n\nUnused goods may be returned within 45 days of delivery for a full refund. "
+                           "Opened goods are refunded at 80 percent.\n",
+    "support/contact.txt": "Support is open Monday to Friday, 8:00 to 17:00 Central European Time. "
+                           "Call +49 30 1234 567 or write to help@zephyr.example.\n",
+}
+QUESTION = "How long is the warranty on the Zephyr Z9 pump?"
+
+CHROMIUM_HINT = "no chromium binary: `apt-get install chromium` (or set RAGTUNE_CHROMIUM to one)"
+
+
+def chromium_binary() -> str | None:
+    """Debian's chromium (or RAGTUNE_CHROMIUM), or None."""
+    given = os.environ.get("RAGTUNE_CHROMIUM")
+    if given:
+        return given if Path(given).is_file() else None
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
+
+
+@contextlib.contextmanager
+def running(app):
+    """Serve ``app`` with uvicorn on a free loopback port in a background thread; yields the base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(60)
+        sock.close()
+
+
+def assert_error(response: httpx.Response, status: int) -> dict:
+    """An OpenAI-style error object with the status."""
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"} and error["message"] and error["type"], error
+    return error
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("page") / "pumps"
+    init_project(root)
+    for name, text in DOCS.items():
+        (root / "documents" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "documents" / name).write_text(text, encoding="utf-8")
+    ingest(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def base_url(project):
+    with running(create_app(project)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    binary = chromium_binary()
+    if binary is None:
+        pytest.skip(CHROMIUM_HINT)
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=binary, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield launched
+        launched.close()
+
+
+# ---------------------------------------------------------------------------------------------- without a browser
+
+
+def test_page_and_static_files_are_served_and_shipped(base_url):
+    page = httpx.get(f"{base_url}/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "/static/app.js" in page.text and "/static/style.css" in page.text
+    assert "http://" not in page.text and "https://" not in page.text  # no CDN
+    for name, kind in (("app.js", "javascript"), ("style.css", "text/css")):
+        response = httpx.get(f"{base_url}/static/{name}")
+        assert response.status_code == 200 and kind in response.headers["content-type"], name
+    assert_error(httpx.get(f"{base_url}/static/nothing.js"), 404)
+    assert {p.name for p in STATIC.iterdir()} >= {"index.html", "app.js", "style.css"}
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"server/static/*"' in pyproject  # the files ship in the wheel
+
+
+def test_status_names_the_kb_version_and_models(base_url, project):
+    from ragtune import Project
+    from ragtune.index.kb import KnowledgeBase
+
+    status = httpx.get(f"{base_url}/api/status").json()
+    assert status["project"] == "pumps" and status["report"] is None
+    assert status["kb"]["version"] == KnowledgeBase(Project.load(project)).head() == 1
+    assert status["kb"]["documents"] == len(DOCS) and status["kb"]["chunks"] >= len(DOCS)
+    assert status["kb"]["created"]
+    assert status["models"] == [{"id": "pumps:base", "variant": "base", "stale": []},
+                                {"id": "pumps:rag", "variant": "rag", "stale": []}]
+
+
+def test_report_is_a_404_error_until_a_run_then_the_latest_without_restart(tmp_path):
+    root = tmp_path / "reports"
+    init_project(root)
+    with running(create_app(root)) as url:
+        error = assert_error(httpx.get(f"{url}/report"), 404)
+        assert "ragtune compare" in error["message"]
+        assert httpx.get(f"{url}/api/status").json()["kb"] is None
+        for run, marker in (("20260101-000000", "first run"), ("20260102-000000", "second run")):
+            folder = root / "runs" / run
+            folder.mkdir(parents=True)
+            (folder / "results.json").write_text(json.dumps({}), encoding="utf-8")
+            (folder / "report.html").write_text(f"<html><body>{marker}</body></html>", encoding="utf-8")
+            response = httpx.get(f"{url}/report")
+            assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+            assert marker in response.text
+            assert httpx.get(f"{url}/api/status").json()["report"] == {"run": run, "url": "/report"}
+
+
+def test_api_key_guards_api_and_report_but_not_the_page(project):
+    with running(create_app(project, api_key_hash=hash_key(KEY))) as url:
+        assert httpx.get(f"{url}/").status_code == 200
+        assert KEY not in httpx.get(f"{url}/").text
+        assert httpx.get(f"{url}/static/app.js").status_code == 200
+        assert assert_error(httpx.get(f"{url}/api/status"), 401)["type"] == "authentication_error"
+        assert_error(httpx.get(f"{url}/report"), 401)
+        assert_error(httpx.get(f"{url}/report", headers={"Authorization": "Bearer wrong"}), 401)
+        good = {"Authorization": f"Bearer {KEY}"}
+        assert httpx.get(f"{url}/api/status", headers=good).json()["kb"]["version"] == 1
+        assert_error(httpx.get(f"{url}/report", headers=good), 404)  # past the key: no run yet
+
+
+# ---------------------------------------------------------------------------------------------- in Chromium
+
+
+@pytest.mark.slow
+def test_page_streams_variants_side_by_side_with_sources(browser, base_url):
+    page = browser.new_page()
+    page.set_default_timeout(45_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{base_url}/")
+    page.wait_for_selector("#models input[value='pumps:rag']")
+    assert page.eval_on_selector_all("#models input", "els => els.map(e => e.value)") == ["pumps:base", "pumps:rag"]
+    assert page.get_attribute("#kb", "data-version") == "1"
+    assert "3 documents" in page.inner_text("#kb")
+    assert page.is_hidden("#report-link")  # no compare run yet
+    page.check("#models input[value='pumps:base']")
+    page.check("#models input[value='pumps:rag']")
+    page.fill("#max-tokens", "24")
+    page.fill("#question", QUESTION)
+    page.click("#submit")
+    page.wait_for_selector(".answer[data-model='pumps:base']")
+    page.wait_for_function("""() => {
+        const cards = [...document.querySelectorAll('.answer')];
+        return cards.length === 2 && cards.every(c => c.dataset.state !== 'streaming');
+    }""")
+    for model in ("pumps:base", "pumps:rag"):
+        card = f".answer[data-model='{model}']"
+        assert page.get_attribute(card, "data-state") == "done", page.inner_text(card)
+        assert page.inner_text(f"{card} .text").strip(), model
+        assert int(page.get_attribute(card, "data-pieces")) > 1, "not streamed in pieces"
+    rag = ".answer[data-model='pumps:rag']"
+    assert page.locator(f"{rag} .source").count() >= 1
+    assert page.locator(".answer[data-model='pumps:base'] .source").count() == 0
+    assert page.is_hidden(f"{rag} .chunk")
+    page.locator(f"{rag} .source").first.click()
+    page.wait_for_selector(f"{rag} .chunk:not([hidden])")
+    chunk = page.inner_text(f"{rag} .chunk")
+    assert "products/zephyr-z9.md" in chunk and "27 months" in chunk
+    assert not errors, errors
+    if os.environ.get("RAGTUNE_PAGE_SCREENSHOT"):
+        page.screenshot(path=os.environ["RAGTUNE_PAGE_SCREENSHOT"], full_page=True)
+    page.close()
+
+
+@pytest.mark.slow
+def test_page_asks_for_the_key_once_and_sends_it(browser, project):
+    with running(create_app(project, api_key_hash=hash_key(KEY))) as url:
+        page = browser.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{url}/")
+        page.wait_for_selector("#key-form:not([hidden])")
+        assert page.is_hidden("#app")
+        page.fill("#key", "wrong")
+        page.press("#key", "Enter")
+        page.wait_for_function("() => document.getElementById('key-error').textContent.includes('incorrect')")
+        page.fill("#key", KEY)
+        page.press("#key", "Enter")
+        page.wait_for_selector("#models input[value='pumps:rag']")
+        assert page.get_attribute("#kb", "data-version") == "1"
+        page.reload()  # kept in sessionStorage: not asked again
+        page.wait_for_selector("#models input[value='pumps:rag']")
+        assert page.is_hidden("#key-form")
+        page.close()
