@@ -11,37 +11,15 @@ max_tokens. Prints requests/s, latency p50/p95 per model, errors, and the throug
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import socket
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("RAGTUNE_PROGRESS", "0")
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "aldermoor"
-
-
-@contextlib.contextmanager
-def serving(app):
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(60)
 
 
 def main() -> None:
@@ -59,6 +37,7 @@ def main() -> None:
     from ragtune.project import Project
     from ragtune.server.app import create_app
     from ragtune.server.load import run_load
+    from ragtune.server.run import serve_in_thread
 
     if args.project:
         root = Path(args.project)
@@ -71,7 +50,7 @@ def main() -> None:
     models = [f"{name}:base", f"{name}:rag"]
     app = create_app(root, max_concurrency=args.concurrency, max_queue=max(32, 2 * args.clients), preload=True)
     out = {"concurrency": args.concurrency, "max_tokens": args.max_tokens}
-    with serving(app) as url:
+    with serve_in_thread(app) as url:
         run_load(url, models, questions[:2], clients=1, seconds=1, max_tokens=args.max_tokens)  # warm-up
         out["one client"] = run_load(url, models, questions, 1, args.seconds, args.max_tokens).summary()
         out[f"{args.clients} clients"] = run_load(url, models, questions, args.clients, args.seconds,

@@ -51,3 +51,26 @@ def make_project(tmp_path):
         return root
 
     return make
+
+
+SERVE_DOCS = {
+    "products/zephyr-z9.md": "# Zephyr Z9 Pump\n\n## Warranty\n\nThe Zephyr Z9 pump carries a warranty of 27 months "
+                             "from the date of delivery.\n\n## Power\n\nThe Z9 draws 140 watts at full load.\n",
+    "policies/returns.md": "# Returns\n\nUnused goods may be returned within 45 days of delivery for a full refund. "
+                           "Opened goods are refunded at 80 percent.\n",
+    "support/contact.txt": "Support is open Monday to Friday, 8:00 to 17:00 Central European Time. "
+                           "Call +49 30 1234 567 or write to help@zephyr.example.\n",
+}
+SERVE_QUESTION = "How long is the warranty on the Zephyr Z9 pump?"
+
+
+def ingested_project(root: Path, docs: dict[str, str] = SERVE_DOCS) -> Path:
+    """A new project at ``root`` holding ``docs`` (path -> text), ingested; its name is the folder's."""
+    from ragtune import ingest, init_project
+
+    init_project(root)
+    for name, text in docs.items():
+        (root / "documents" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "documents" / name).write_text(text, encoding="utf-8")
+    ingest(root)
+    return root

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from conftest import SERVE_DOCS, ingested_project
+from conftest import SERVE_QUESTION as QUESTION
 
-from ragtune import ingest, init_project
+from ragtune import init_project
 from ragtune.server.app import create_app
 from ragtune.server.auth import hash_key
 from ragtune.server.page import STATIC
+from ragtune.server.run import serve_in_thread as running
 
 KEY = "page-test-key"
-DOCS = {
-    "products/zephyr-z9.md": "# Zephyr Z9 Pump\n\n## Warranty\n\nThe Zephyr Z9 pump carries a warranty of 27 months "
-                             "from the date of delivery.\n\n## Power\n\nThe Z9 draws 140 watts at full load.\n",
-    "policies/returns.md": "# Returns\n\nUnused goods may be returned within 45 days of delivery for a full refund. "
-                           "Opened goods are refunded at 80 percent.\n",
-    "support/contact.txt": "Support is open Monday to Friday, 8:00 to 17:00 Central European Time. "
-                           "Call +49 30 1234 567 or write to help@zephyr.example.\n",
-}
-QUESTION = "How long is the warranty on the Zephyr Z9 pump?"
 
 CHROMIUM_HINT = "no chromium binary: `apt-get install chromium` (or set RAGTUNE_CHROMIUM to one)"
 
@@ -46,26 +35,6 @@ def chromium_binary() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
 
 
-@contextlib.contextmanager
-def running(app):
-    """Serve ``app`` with uvicorn on a free loopback port in a background thread; yields the base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(60)
-        sock.close()
-
-
 def assert_error(response: httpx.Response, status: int) -> dict:
     """An OpenAI-style error object with the status."""
     assert response.status_code == status, response.text
@@ -77,11 +46,7 @@ def assert_error(response: httpx.Response, status: int) -> dict:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("page") / "pumps"
-    init_project(root)
-    for name, text in DOCS.items():
-        (root / "documents" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "documents" / name).write_text(text, encoding="utf-8")
-    ingest(root)
+    ingested_project(root)
     return root
 
 
@@ -128,7 +93,7 @@ def test_status_names_the_kb_version_and_models(base_url, project):
     status = httpx.get(f"{base_url}/api/status").json()
     assert status["project"] == "pumps" and status["report"] is None
     assert status["kb"]["version"] == KnowledgeBase(Project.load(project)).head() == 1
-    assert status["kb"]["documents"] == len(DOCS) and status["kb"]["chunks"] >= len(DOCS)
+    assert status["kb"]["documents"] == len(SERVE_DOCS) and status["kb"]["chunks"] >= len(SERVE_DOCS)
     assert status["kb"]["created"]
     assert status["models"] == [{"id": "pumps:base", "variant": "base", "stale": []},
                                 {"id": "pumps:rag", "variant": "rag", "stale": []}]

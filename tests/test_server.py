@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
-import socket
 import threading
 import time
 from pathlib import Path
@@ -15,54 +13,22 @@ import httpx
 import numpy as np
 import openai
 import pytest
-import uvicorn
+from conftest import SERVE_DOCS, ingested_project
+from conftest import SERVE_QUESTION as QUESTION
 
-from ragtune import ConfigError, Project, ingest, init_project
+from ragtune import ConfigError, Project
 from ragtune.server.app import create_app
 from ragtune.server.auth import hash_key, key_matches
 from ragtune.server.run import check_bind, is_loopback
+from ragtune.server.run import serve_in_thread as running
 
 KEY = "s3cret-test-key"
-DOCS = {
-    "products/zephyr-z9.md": "# Zephyr Z9 Pump\n\n## Warranty\n\nThe Zephyr Z9 pump carries a warranty of 27 months "
-                             "from the date of delivery.\n\n## Power\n\nThe Z9 draws 140 watts at full load.\n",
-    "policies/returns.md": "# Returns\n\nUnused goods may be returned within 45 days of delivery for a full refund. "
-                           "Opened goods are refunded at 80 percent.\n",
-    "support/contact.txt": "Support is open Monday to Friday, 8:00 to 17:00 Central European Time. "
-                           "Call +49 30 1234 567 or write to help@zephyr.example.\n",
-}
-QUESTION = "How long is the warranty on the Zephyr Z9 pump?"
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("serve") / "pumps"
-    init_project(root)
-    for name, text in DOCS.items():
-        (root / "documents" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "documents" / name).write_text(text, encoding="utf-8")
-    ingest(root)
-    return root
-
-
-@contextlib.contextmanager
-def running(app):
-    """Serve ``app`` with uvicorn on a free loopback port in a background thread; yields the base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(60)
-        sock.close()
+    return ingested_project(root)
 
 
 @pytest.fixture(scope="module")
@@ -320,11 +286,7 @@ def test_an_ingest_in_another_process_while_serving_changes_the_next_answer(tmp_
     import sys
 
     root = tmp_path / "live"
-    init_project(root)
-    for name, text in DOCS.items():
-        (root / "documents" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "documents" / name).write_text(text, encoding="utf-8")
-    ingest(root)
+    ingested_project(root)
     with running(create_app(root)) as url:
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=120)
 
@@ -337,7 +299,7 @@ def test_an_ingest_in_another_process_while_serving_changes_the_next_answer(tmp_
         answer, given = ask()
         assert "27 months" in given and "27" in answer
         page = root / "documents" / "products" / "zephyr-z9.md"
-        page.write_text(DOCS["products/zephyr-z9.md"].replace("27 months", "33 months"), encoding="utf-8")
+        page.write_text(SERVE_DOCS["products/zephyr-z9.md"].replace("27 months", "33 months"), encoding="utf-8")
         done = subprocess.run([sys.executable, "-m", "ragtune.cli", "ingest", str(root)], capture_output=True,
                               text=True, timeout=300)
         assert done.returncode == 0, done.stderr

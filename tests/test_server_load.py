@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from test_server import DOCS, QUESTION, running
+from conftest import SERVE_QUESTION, ingested_project
 
-from ragtune import ingest, init_project
 from ragtune.server.app import create_app
 from ragtune.server.load import run_load
+from ragtune.server.run import serve_in_thread as running
 
-QUESTIONS = [QUESTION, "Within how many days can unused goods be returned?", "When is support open?"]
+QUESTIONS = [SERVE_QUESTION, "Within how many days can unused goods be returned?", "When is support open?"]
 
 
 @pytest.mark.slow
 def test_sixteen_clients_for_twenty_seconds_get_no_errors(tmp_path):
-    root = tmp_path / "load"
-    init_project(root)
-    for name, text in DOCS.items():
-        (root / "documents" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "documents" / name).write_text(text, encoding="utf-8")
-    ingest(root)
+    root = ingested_project(tmp_path / "load")
     with running(create_app(root)) as url:
         report = run_load(url, ["load:base", "load:rag"], QUESTIONS, clients=16, seconds=20, max_tokens=8)
         summary = report.summary()

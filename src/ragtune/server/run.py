@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import socket
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ragtune.errors import ConfigError, require
 from ragtune.server.app import DEFAULT_BODY_BYTES, DEFAULT_CONCURRENCY, DEFAULT_QUEUE, create_app
@@ -69,3 +74,27 @@ def serve(project: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_POR
                      max_body_bytes=DEFAULT_BODY_BYTES if max_body_bytes is None else max_body_bytes,
                      overrides=overrides, preload=True, on_ready=ready)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: Any, host: str = DEFAULT_HOST, start_timeout_s: float = 60.0) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free port of ``host`` in a background thread (tests, notebooks,
+    benchmarks); yields the base URL and stops the server on exit."""
+    uvicorn = require("uvicorn", extra="serve")
+    sock = socket.socket()
+    sock.bind((host, 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout_s
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            sock.close()
+            raise RuntimeError("the server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(60)
+        sock.close()
