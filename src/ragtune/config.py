@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,10 +46,47 @@ class EmbeddingConfig(_Section):
 
 
 class StoreConfig(_Section):
-    """Where chunks and vectors live."""
+    """Where chunks and vectors live: an embedded LanceDB folder or a PostgreSQL server with pgvector."""
 
-    backend: Literal["lancedb"] = "lancedb"
-    path: str = Field("kb", description="LanceDB folder, relative to the project.")
+    backend: Literal["lancedb", "pgvector"] = "lancedb"
+    path: str = Field("kb", description="LanceDB folder, relative to the project (pgvector: holds the ingest lock).")
+    url: str | None = Field(
+        None,
+        description="PostgreSQL connection URL (backend: pgvector), e.g. postgresql://user@host:5432/db, or "
+                    "env:NAME to read it from the environment variable NAME so passwords stay out of ragtune.yaml.",
+    )
+    pg_schema: str | None = Field(
+        None, description="PostgreSQL schema of this project's tables (backend: pgvector); "
+                          "null: ragtune_<project folder name>.",
+    )
+
+    @field_validator("pg_schema")
+    @classmethod
+    def _schema_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+            raise ValueError("use lower-case letters, digits and underscores (at most 63, not starting with a digit)")
+        return value
+
+    @model_validator(mode="after")
+    def _url_for_pgvector(self) -> StoreConfig:
+        if self.backend == "pgvector" and not (self.url or "").strip():
+            raise ValueError("backend 'pgvector' needs store.url (a postgresql:// URL, or env:NAME to read it "
+                             "from an environment variable)")
+        return self
+
+    def resolved_url(self) -> str:
+        """The connection URL, read from the environment when ``url`` is ``env:NAME``."""
+        url = (self.url or "").strip()
+        if url.startswith("env:"):
+            name = url[len("env:"):].strip()
+            value = os.environ.get(name, "").strip()
+            if not value:
+                raise ConfigError(f"store.url is {url!r} but the environment variable {name} is not set: "
+                                  f"export {name}=postgresql://user:password@host:5432/database")
+            return value
+        if not url:
+            raise ConfigError("store.url is not set: give a postgresql:// URL or env:NAME")
+        return url
 
 
 class RetrievalConfig(_Section):

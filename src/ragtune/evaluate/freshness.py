@@ -45,6 +45,10 @@ class Update:
 
 def load_update(project: Project) -> Update:
     """Read the update named by evaluation.freshness.update; errors say what the folder must hold."""
+    if project.config.store.backend != "lancedb":
+        raise InputError(f"compare --freshness applies the update to a copy of the knowledge base, which is supported "
+                         f"for the lancedb store only (this project uses {project.config.store.backend}); run the "
+                         "freshness comparison on a LanceDB copy of the project")
     folder = project.root / project.config.evaluation.freshness.update
     documents, questions_path = folder / "documents", folder / "questions.jsonl"
     if not documents.is_dir() or not questions_path.is_file():

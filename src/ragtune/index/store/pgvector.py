@@ -1,0 +1,335 @@
+"""PostgreSQL backend: `chunks`, `archive` and `meta` tables in one schema per project, searched with pgvector.
+
+Dense search runs on an HNSW index (cosine); filtered searches scan it iteratively (pgvector >= 0.8) so a
+filter never returns fewer than k rows that exist. Keyword search is PostgreSQL full-text search: a generated
+tsvector over title, section and text (GIN index), any query word may match, ranked by ts_rank_cd.
+Metadata filters become WHERE clauses. Stores on the same server URL share one connection pool.
+"""
+
+from __future__ import annotations
+
+import atexit
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ragtune.corpus.document import Chunk
+from ragtune.errors import ConfigError, RagtuneError, require
+from ragtune.index.store.base import ChunkRecord, ChunkStore, Filters, Hit, check_filters, like_pattern
+
+CHUNKS, ARCHIVE, META = "chunks", "archive", "meta"
+COLUMNS = ["id", "source", "title", "section", "text", "position", "page", "labels"]
+_COPY_TYPES = ["text", "text", "text", "text", "text", "int4", "int4", "text[]", "vector"]
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_TS_CONFIG = "english"
+_EF_SEARCH_MAX = 1000
+_POOLS: dict[str, Any] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _modules():
+    psycopg = require("psycopg", extra="pgvector")
+    require("psycopg_pool", extra="pgvector")
+    require("pgvector.psycopg", extra="pgvector")
+    return psycopg
+
+
+def redact(url: str) -> str:
+    """A connection URL without its password, for messages."""
+    url = re.sub(r"(://[^:/@]*):.*@", r"\1:***@", url)
+    return re.sub(r"(password=)[^&\s]*", r"\1***", url)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _configure(conn) -> None:
+    from pgvector.psycopg import register_vector
+
+    register_vector(conn)
+    conn.commit()
+
+
+def _prepare_database(url: str) -> tuple[int, ...]:
+    """Check the server is reachable and has the vector extension (created if missing); returns its version."""
+    psycopg = _modules()
+    try:
+        conn = psycopg.connect(url, connect_timeout=10, autocommit=True)
+    except psycopg.Error as exc:
+        raise RagtuneError(
+            f"cannot connect to PostgreSQL at {redact(url)}: {_first_line(exc)}; check store.url and that the "
+            "server is running and accepts connections"
+        ) from None
+    with conn:
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except psycopg.Error as exc:
+            available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone()
+            if not available:
+                raise ConfigError(
+                    f"the PostgreSQL server at {redact(url)} has no pgvector extension: install pgvector on the "
+                    "server (https://github.com/pgvector/pgvector#installation), or use store.backend: lancedb"
+                ) from None
+            raise ConfigError(
+                f"cannot create the vector extension on {redact(url)} ({_first_line(exc)}): ask a database "
+                "administrator to run `CREATE EXTENSION vector;` in this database"
+            ) from None
+        row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    return tuple(int(p) for p in re.findall(r"\d+", row[0])[:3])
+
+
+def _shared_pool(url: str) -> tuple[Any, tuple[int, ...]]:
+    """The process-wide connection pool for ``url`` and the server's pgvector version."""
+    with _POOLS_LOCK:
+        if url not in _POOLS:
+            version = _prepare_database(url)
+            pool_module = require("psycopg_pool", extra="pgvector")
+            pool = pool_module.ConnectionPool(url, min_size=1, max_size=8, open=False, configure=_configure,
+                                              kwargs={"connect_timeout": 10}, name="ragtune")
+            pool.open(wait=True, timeout=30)
+            _POOLS[url] = (pool, version)
+        return _POOLS[url]
+
+
+@atexit.register
+def close_pools() -> None:
+    """Close every shared connection pool (at exit, or in tests before stopping a server)."""
+    with _POOLS_LOCK:
+        for pool, _ in _POOLS.values():
+            pool.close()
+        _POOLS.clear()
+
+
+def _tsquery_text(lexemes: list[str]) -> str:
+    """Lexemes as a tsquery literal where any of them may match."""
+    quoted = ("'" + lex.replace("\\", "\\\\").replace("'", "''") + "'" for lex in lexemes)
+    return " | ".join(quoted)
+
+
+class PgVectorStore(ChunkStore):
+    """Chunks, archive and metadata in a PostgreSQL schema; tables take their vector size from the data."""
+
+    def __init__(self, url: str, schema: str):
+        if not _SCHEMA_NAME.fullmatch(schema):
+            raise ConfigError(f"store.pg_schema {schema!r}: use lower-case letters, digits and underscores")
+        self._psycopg = _modules()
+        self.url, self.schema = url, schema
+        self._pool, version = _shared_pool(url)
+        self._iterative_scan = version >= (0, 8)
+        self._dim: int | None = None
+        self._lock = threading.RLock()
+        with self._pool.connection() as conn:
+            conn.execute(self._sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            self._create_meta(conn)
+
+    # -- SQL helpers ----------------------------------------------------------------------------
+    def _sql(self, text: str, **parts):
+        """``text`` with {schema} and {chunks}/{archive}/{meta} as quoted identifiers."""
+        sql = self._psycopg.sql
+        names = {"schema": sql.Identifier(self.schema),
+                 **{name: sql.Identifier(self.schema, name) for name in (CHUNKS, ARCHIVE, META)}}
+        return sql.SQL(text).format(**{k: v for k, v in names.items() if "{" + k + "}" in text}, **parts)
+
+    def _create_meta(self, conn) -> None:
+        conn.execute(self._sql("CREATE TABLE IF NOT EXISTS {meta} (key text PRIMARY KEY, value jsonb NOT NULL)"))
+
+    def _where(self, filters: Filters | None) -> tuple[Any, list[str]]:
+        """Metadata filters as a SQL predicate and its parameters ('*' becomes LIKE '%')."""
+        sql = self._psycopg.sql
+        clauses, params = [], []
+        for key, value in check_filters(filters).items():
+            parts = []
+            for v in value if isinstance(value, list) else [value]:
+                op = "LIKE" if "*" in v else "="
+                parts.append(sql.SQL("{} " + op + " %s").format(sql.Identifier(key)))
+                params.append(like_pattern(v) if "*" in v else v)
+            clauses.append(sql.SQL("({})").format(sql.SQL(" OR ").join(parts)) if parts else sql.SQL("FALSE"))
+        return (sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("TRUE")), params
+
+    # -- tables ---------------------------------------------------------------------------------
+    def _stored_dim(self, conn) -> int | None:
+        """The vector size of the chunks table, or None when it does not exist."""
+        row = conn.execute(
+            "SELECT a.atttypmod FROM pg_attribute a WHERE a.attrelid = to_regclass(%s) AND a.attname = 'vector'",
+            [f'"{self.schema}".{CHUNKS}'],
+        ).fetchone()
+        return row[0] if row else None
+
+    def _ensure_tables(self, conn, dim: int | None) -> bool:
+        """Whether the tables exist; with ``dim`` they are created if missing and their vector size checked."""
+        if self._dim is None:
+            self._dim = self._stored_dim(conn)
+        if dim is None:
+            return self._dim is not None
+        if self._dim is None:
+            columns = ("id text PRIMARY KEY, source text NOT NULL, title text, section text, text text NOT NULL, "
+                       "position integer, page integer, labels text[] NOT NULL DEFAULT '{{}}', "
+                       f"vector vector({int(dim)}) NOT NULL")
+            tsv = ("tsv tsvector GENERATED ALWAYS AS (to_tsvector('" + _TS_CONFIG + "'::regconfig, "
+                   "coalesce(title, '') || ' ' || coalesce(section, '') || ' ' || text)) STORED")
+            conn.execute(self._sql(f"CREATE TABLE IF NOT EXISTS {{chunks}} ({columns}, {tsv})"))
+            conn.execute(self._sql(f"CREATE TABLE IF NOT EXISTS {{archive}} ({columns})"))
+            conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_vector_hnsw ON {chunks} "
+                                   "USING hnsw (vector vector_cosine_ops)"))
+            conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_tsv_gin ON {chunks} USING gin (tsv)"))
+            conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_source ON {chunks} (source text_pattern_ops)"))
+            self._dim = self._stored_dim(conn)
+        if self._dim != dim:
+            raise ConfigError(
+                f"the PostgreSQL schema {self.schema!r} at {redact(self.url)} holds {self._dim}-dimensional vectors "
+                f"but the embedding model makes {dim}: run `ragtune ingest --rebuild` to re-embed everything"
+            )
+        return True
+
+    def _rows(self, query, params: Iterable[Any] = ()) -> list[tuple]:
+        """Rows of a read over the chunk tables ([] when they do not exist yet)."""
+        with self._pool.connection() as conn:
+            if not self._ensure_tables(conn, None):
+                return []
+            try:
+                return conn.execute(query, list(params)).fetchall()
+            except self._psycopg.errors.UndefinedTable:
+                self._dim = None  # dropped by another process
+                return []
+
+    def _copy(self, conn, table, records: list[ChunkRecord]) -> None:
+        columns = self._psycopg.sql.SQL(", ").join(self._psycopg.sql.Identifier(c) for c in [*COLUMNS, "vector"])
+        with conn.cursor() as cur, cur.copy(self._sql("COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)",
+                                                      table=table, columns=columns)) as copy:
+            copy.set_types(_COPY_TYPES)
+            for r in records:
+                c = r.chunk
+                copy.write_row((c.id, c.source, c.title, c.section, c.text, c.position, c.page, list(r.labels),
+                                np.asarray(r.vector, dtype=np.float32)))
+
+    # -- chunks ---------------------------------------------------------------------------------
+    def ids(self) -> set[str]:
+        return {row[0] for row in self._rows(self._sql("SELECT id FROM {chunks}"))}
+
+    def count(self) -> int:
+        rows = self._rows(self._sql("SELECT count(*) FROM {chunks}"))
+        return int(rows[0][0]) if rows else 0
+
+    def replace(self, delete: Iterable[str], add: list[ChunkRecord]) -> None:
+        add = list({r.chunk.id: r for r in add}.values())
+        gone = sorted(set(delete) | {r.chunk.id for r in add})
+        with self._lock, self._pool.connection() as conn, conn.transaction():
+            if not self._ensure_tables(conn, len(add[0].vector) if add else None):
+                return
+            if gone:
+                conn.execute(self._sql("DELETE FROM {chunks} WHERE id = ANY(%s)"), [gone])
+            if add:
+                self._copy(conn, self._psycopg.sql.Identifier(self.schema, CHUNKS), add)
+
+    def archive(self, records: list[ChunkRecord]) -> None:
+        if not records:
+            return
+        unique = list({r.chunk.id: r for r in records}.values())
+        with self._lock, self._pool.connection() as conn, conn.transaction():
+            self._ensure_tables(conn, len(unique[0].vector))
+            conn.execute(self._sql("CREATE TEMP TABLE ragtune_staging (LIKE {archive}) ON COMMIT DROP"))
+            self._copy(conn, self._psycopg.sql.Identifier("ragtune_staging"), unique)
+            conn.execute(self._sql("INSERT INTO {archive} SELECT * FROM ragtune_staging ON CONFLICT (id) DO NOTHING"))
+
+    def archived(self, ids: Iterable[str]) -> dict[str, ChunkRecord]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        rows = self._rows(self._sql("SELECT id, source, title, section, text, position, page, labels, vector "
+                                    "FROM {archive} WHERE id = ANY(%s)"), [wanted])
+        return {row[0]: ChunkRecord(_row_chunk(row), _as_array(row[8]), list(row[7] or [])) for row in rows}
+
+    def get(self, ids: Iterable[str]) -> list[Chunk]:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return []
+        rows = self._rows(self._sql("SELECT id, source, title, section, text, position, page "
+                                    "FROM {chunks} WHERE id = ANY(%s)"), [wanted])
+        by_id = {row[0]: _row_chunk(row) for row in rows}
+        return [by_id[i] for i in wanted if i in by_id]
+
+    # -- search ---------------------------------------------------------------------------------
+    def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[Hit]:
+        if k <= 0:
+            return []
+        where, params = self._where(filters)
+        query = self._sql(
+            "WITH hits AS MATERIALIZED (SELECT id, source, title, section, text, position, page, "
+            "vector <=> %s AS distance FROM {chunks} WHERE {where} ORDER BY distance LIMIT %s) "
+            "SELECT * FROM hits ORDER BY distance + 0, id", where=where)
+        with self._pool.connection() as conn:
+            if not self._ensure_tables(conn, None):
+                return []
+            conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(max(k, 40), _EF_SEARCH_MAX))])
+            if self._iterative_scan:
+                conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+            elif filters or k > _EF_SEARCH_MAX:
+                conn.execute("SELECT set_config('enable_indexscan', 'off', true)")  # exact scan: never too few
+            rows = conn.execute(query, [np.asarray(vector, dtype=np.float32), *params, k]).fetchall()
+        return [Hit(_row_chunk(row), 1.0 - float(row[7])) for row in rows]
+
+    def search_keyword(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        if k <= 0 or not query.strip():
+            return []
+        where, params = self._where(filters)
+        search = self._sql(
+            "SELECT id, source, title, section, text, position, page, ts_rank_cd(tsv, query.q, 1) AS score "
+            "FROM {chunks}, (SELECT %s::tsquery AS q) AS query WHERE tsv @@ query.q AND {where} "
+            "ORDER BY score DESC, id LIMIT %s",
+            where=where)
+        with self._pool.connection() as conn:
+            if not self._ensure_tables(conn, None):
+                return []
+            lexemes = conn.execute("SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s))",
+                                   [_TS_CONFIG, query]).fetchone()[0]
+            if not lexemes:
+                return []
+            rows = conn.execute(search, [_tsquery_text(lexemes), *params, k]).fetchall()
+        return [Hit(_row_chunk(row), float(row[7])) for row in rows]
+
+    # -- metadata -------------------------------------------------------------------------------
+    @staticmethod
+    def _check_key(key: str) -> None:
+        if not key or ".." in key or key.startswith("/"):
+            raise ValueError(f"bad metadata key {key!r}")
+
+    def read_meta(self, key: str) -> Any | None:
+        self._check_key(key)
+        with self._pool.connection() as conn:
+            row = conn.execute(self._sql("SELECT value FROM {meta} WHERE key = %s"), [key]).fetchone()
+        return row[0] if row else None
+
+    def write_meta(self, key: str, value: Any) -> None:
+        self._check_key(key)
+        with self._pool.connection() as conn:
+            if value is None:
+                conn.execute(self._sql("DELETE FROM {meta} WHERE key = %s"), [key])
+            else:
+                jsonb = self._psycopg.types.json.Jsonb
+                conn.execute(self._sql("INSERT INTO {meta} (key, value) VALUES (%s, %s) "
+                                       "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"), [key, jsonb(value)])
+
+    def meta_keys(self, prefix: str) -> list[str]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(self._sql('SELECT key FROM {meta} WHERE starts_with(key, %s) ORDER BY key COLLATE "C"'),
+                                [prefix]).fetchall()
+        return [row[0] for row in rows]
+
+    def drop(self) -> None:
+        with self._lock, self._pool.connection() as conn, conn.transaction():
+            conn.execute(self._sql("DROP TABLE IF EXISTS {chunks}, {archive}, {meta}"))
+            self._create_meta(conn)
+            self._dim = None
+
+
+def _as_array(value: Any) -> np.ndarray:
+    data = value.to_numpy() if hasattr(value, "to_numpy") else value
+    return np.array(data, dtype=np.float32)
+
+
+def _row_chunk(row: tuple) -> Chunk:
+    return Chunk(id=row[0], source=row[1], title=row[2], section=row[3], text=row[4], position=row[5], page=row[6])
