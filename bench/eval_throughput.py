@@ -60,10 +60,9 @@ def main() -> None:
     _, pairs = load_test_split(project)
     questions = [p.question for p in pairs[: args.questions]]
     answerer = Answerer(project)
-    answerer.ask("warm-up", "base")
     out = {"questions": len(questions), "dtype": args.dtype, "batch_size": args.batch, "variants": {}}
     for variant in args.variants.split(","):
-        answerer.ask(questions[0], variant)  # loads the retriever and tokenizer paths once
+        answerer.ask(questions[0], variant)  # warm-up: loads the model, retriever and tokenizer once
         started = time.perf_counter()
         single = [answerer.ask(q, variant) for q in questions]
         one_at_a_time = time.perf_counter() - started

@@ -19,6 +19,16 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def write_file(path: Path, content: str | bytes) -> Path:
+    """Write text (UTF-8) or bytes to ``path``, creating its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def example_project(tmp_path_factory) -> Path:
     """The bundled example, initialised and ingested once per session (tests must not modify it)."""
@@ -39,12 +49,7 @@ def make_project(tmp_path):
         root = tmp_path / "project"
         init_project(root)
         for name, content in files.items():
-            path = root / "documents" / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
+            write_file(root / "documents" / name, content)
         if config:
             with (root / "ragtune.yaml").open("a", encoding="utf-8") as handle:
                 handle.write("\n" + config)
@@ -70,8 +75,7 @@ def ingested_project(root: Path, docs: dict[str, str] = SERVE_DOCS) -> Path:
 
     init_project(root)
     for name, text in docs.items():
-        (root / "documents" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "documents" / name).write_text(text, encoding="utf-8")
+        write_file(root / "documents" / name, text)
     ingest(root)
     return root
 

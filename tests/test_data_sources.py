@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE
+from conftest import EXAMPLE, write_file
 
 from ragtune.corpus.document import Chunk
 from ragtune.data.leakage import DEFAULT_THRESHOLD, LeakageGuard, normalize
@@ -22,13 +22,7 @@ QUESTIONS = EXAMPLE / "questions"
 
 
 def write(folder: Path, name: str, content: str | bytes) -> Path:
-    path = folder / "questions" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
+    return write_file(folder / "questions" / name, content)
 
 
 class CannedGenerator:

@@ -117,6 +117,30 @@ def test_interrupted_ingest_keeps_the_last_version_and_the_next_run_completes_it
     assert current_ids(root) == expected_ids(root)
 
 
+
+def test_opening_the_store_leaves_another_process_running_ingest_alone(make_project, monkeypatch):
+    root = make_project(DOCS)
+    ingest(root)
+    v1_ids = current_ids(root)
+    (root / "documents" / "travel.md").unlink()
+    real_replace = LanceStore.replace
+
+    def crash_midway(self, delete, add):
+        real_replace(self, delete, [])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(LanceStore, "replace", crash_midway)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(root)
+    monkeypatch.setattr(LanceStore, "replace", real_replace)
+    running = KnowledgeBase(Project.load(root))  # stands for an ingest holding the lock in another process
+    with running._locked():
+        reader = KnowledgeBase(Project.load(root))
+        half_done = reader.store.ids()  # a reader (e.g. the server's status page) restores nothing
+        assert half_done != v1_ids and half_done < v1_ids
+    assert KnowledgeBase(Project.load(root)).store.ids() == v1_ids  # unlocked: the next opener recovers
+
+
 BAD_FILES = {
     "empty.md": ("", "is empty"),
     "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),

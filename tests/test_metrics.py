@@ -201,14 +201,27 @@ def test_non_retrieving_variant_has_no_retrieval_or_citation_metrics():
     assert score(**base, gold_text=None)["faithful"] is None
 
 
-def test_aggregate_names():
-    assert AGGREGATES["correct"] == "accuracy"
-    assert AGGREGATES["hallucinated"] == "hallucination"
-    assert AGGREGATES["abstention_correct"] == "abstention_accuracy"
-    assert AGGREGATES["faithful"] == "faithfulness"
-    assert AGGREGATES["cited"] == "citation_rate"
-    assert AGGREGATES["citation_correct"] == "citation_accuracy"
-    assert len(AGGREGATES) == 14
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"judge": 1},
+        {"answer": "I don't know.", "abstained": True, "cited": []},
+        {"golds": [], "answerable": False, "gold_docs": [], "gold_text": None},
+        {"retrieving": False, "sources": [], "source_docs": [], "cited": []},
+    ],
+)
+def test_every_per_question_metric_has_an_aggregate_name(overrides):
+    # score_answer's keys are exactly the keys aggregation knows, whatever applies to the question
+    assert set(score(**overrides)) == set(AGGREGATES)
+    # and no two per-question metrics are aggregated under the same name
+    assert len(set(AGGREGATES.values())) == len(AGGREGATES)
+
+
+def test_every_aggregate_has_a_column_in_the_report():
+    from ragtune.evaluate.report.tables import QUALITY
+
+    assert set(AGGREGATES.values()) == set(QUALITY)
 
 
 # freshness

@@ -74,7 +74,7 @@ def full_results() -> dict:
             "answerable": 5,
             "unanswerable": 1,
             "limit": 6,
-            "leakage": {"checked": 526, "too_close": 0, "threshold": 0.65},
+            "leakage": {"checked": 526, "max_similarity": 0.583, "threshold": 0.65},
         },
         "retrieval_k": 4,
         "kb": {"version": 1, "fingerprint": "0a1b2c3d4e5f6071", "documents": 30, "chunks": 237},
@@ -282,7 +282,7 @@ def minimal_results() -> dict:
     }
 
 
-def write_run(root: Path, results: dict, samples: list[dict] | None) -> Path:
+def write_fixture_run(root: Path, results: dict, samples: list[dict] | None) -> Path:
     run = root / "runs" / str(results.get("run_id", "run"))
     run.mkdir(parents=True)
     (run / "results.json").write_text(json.dumps(results), encoding="utf-8")
@@ -347,7 +347,7 @@ def parse(page: str) -> Checker:
 
 @pytest.fixture
 def full_run(tmp_path) -> Path:
-    return write_run(tmp_path, full_results(), full_samples())
+    return write_fixture_run(tmp_path, full_results(), full_samples())
 
 
 @pytest.fixture
@@ -392,7 +392,7 @@ def test_report_names_every_arm_and_question(full_page):
         assert f">{arm}<" in full_page
     for qid, *_ in QUESTIONS:
         assert f'<span class="qid">{qid}</span>' in full_page
-    assert "u1" in text
+    assert full_page.count('<span class="qid">u1</span>') == 2  # the update question, before and after
     assert "Freshness: after the update" in text
 
 
@@ -430,7 +430,7 @@ def test_not_significant_is_said_in_words(full_page):
 def significance_html(tmp_path, comparisons: list[dict]) -> str:
     results = full_results()
     results["comparisons"] = comparisons
-    page = render_report(write_run(tmp_path, results, full_samples())).read_text(encoding="utf-8")
+    page = render_report(write_fixture_run(tmp_path, results, full_samples())).read_text(encoding="utf-8")
     return page[page.index('<section id="significance"') : page.index('<section id="plots"')]
 
 
@@ -495,7 +495,7 @@ def test_freshness_section_only_when_present(full_run, tmp_path):
     results["freshness"] = None
     results["run_id"] = "no-fresh"
     samples = [s for s in full_samples() if s["phase"] == "test"]
-    page = render_report(write_run(tmp_path, results, samples)).read_text(encoding="utf-8")
+    page = render_report(write_fixture_run(tmp_path, results, samples)).read_text(encoding="utf-8")
     assert '<section id="freshness"' not in page
     assert "Freshness: answers before" not in page
     assert "Freshness: after the update" not in page
@@ -517,7 +517,7 @@ def test_config_dumped_as_yaml(full_page):
 
 
 def test_minimal_run_renders(tmp_path):
-    run = write_run(tmp_path, minimal_results(), [])
+    run = write_fixture_run(tmp_path, minimal_results(), [])
     page = render_report(run).read_text(encoding="utf-8")
     checker = parse(page)
     assert checker.errors == [] and checker.stack == []
@@ -528,7 +528,7 @@ def test_minimal_run_renders(tmp_path):
 
 
 def test_run_without_samples_file_renders(tmp_path):
-    run = write_run(tmp_path, {"run_id": "bare", "arms": [{"name": "rag"}], "metrics": {"rag": {}}}, None)
+    run = write_fixture_run(tmp_path, {"run_id": "bare", "arms": [{"name": "rag"}], "metrics": {"rag": {}}}, None)
     page = render_report(run).read_text(encoding="utf-8")
     assert "samples.jsonl is missing or empty" in page
 
@@ -587,7 +587,7 @@ def test_plot_functions_escape_and_scale():
     )
     assert svg.startswith("<svg") and 'viewBox="0 0 ' in svg and EVIL not in svg and "&lt;b&gt;" in svg
     assert 'fill="none"' in svg  # unknown size: hollow bubble
-    bars = ci_bars_svg([("a", 0.4, 0.3, 0.5), ("b", None, None, None)], title="acc", horizontal=False)
+    bars = ci_bars_svg([("a", 0.4, 0.3, 0.5), ("b", None, None, None)], title="acc")
     assert bars.count("<rect") == 1
     assert ci_bars_svg([("a", None, None, None)], title="acc").count("no data") == 1
     stacked = stacked_shares_svg([("rag", {"new": 0.5, "old": 0.5}, {"new": 1.0})], title="f")
@@ -603,14 +603,14 @@ def test_any_piece_missing_or_malformed_still_renders(tmp_path, junk):
         results[key] = junk
         if key == "run_id":
             results[key] = f"r{i}"  # the helper names the folder after it
-        page = render_report(write_run(tmp_path / key, results, full_samples())).read_text(encoding="utf-8")
+        page = render_report(write_fixture_run(tmp_path / key, results, full_samples())).read_text(encoding="utf-8")
         checker = parse(page)
         assert checker.errors == [] and checker.stack == [], key
         assert all(len(line) <= 120 for line in summary_lines(results)), key
     samples = full_samples()
     for row in samples:
         row["sources"], row["metrics"], row["cited"] = junk, junk, junk
-    run = write_run(tmp_path / "samples", full_results(), samples)
+    run = write_fixture_run(tmp_path / "samples", full_results(), samples)
     with (run / "samples.jsonl").open("a", encoding="utf-8") as fh:
         fh.write("not json\n[1, 2]\n")
     assert parse(render_report(run).read_text(encoding="utf-8")).errors == []

@@ -120,7 +120,7 @@ def test_chat_completion(client, variant):
     choice = response.choices[0]
     assert response.object == "chat.completion" and response.model == f"pumps:{variant}"
     assert choice.message.role == "assistant" and choice.message.content.strip()
-    assert choice.finish_reason in ("stop", "length")
+    assert choice.finish_reason == ("length" if response.usage.completion_tokens == 16 else "stop")
     assert 0 < response.usage.completion_tokens <= 16
     assert response.usage.total_tokens == response.usage.prompt_tokens + response.usage.completion_tokens
     extra = response.model_extra["ragtune"]
@@ -129,6 +129,20 @@ def test_chat_completion(client, variant):
     assert markers == set(extra["cited"]), (choice.message.content, extra["cited"])
     if variant == "rag":
         assert extra["cited"] or extra["abstained"], choice.message.content
+
+
+@pytest.mark.slow
+def test_max_tokens_and_stop_reach_the_model(client):
+    cut = client.chat.completions.create(model="pumps:base", max_tokens=2, temperature=0,
+                                         messages=[{"role": "user", "content": QUESTION}])
+    assert cut.choices[0].finish_reason == "length" and cut.usage.completion_tokens == 2
+    full = client.chat.completions.create(model="pumps:base", max_tokens=24, temperature=0,
+                                          messages=[{"role": "user", "content": QUESTION}]).choices[0].message.content
+    word = full.split()[2]
+    stopped = client.chat.completions.create(model="pumps:base", max_tokens=24, temperature=0, stop=[word],
+                                             messages=[{"role": "user", "content": QUESTION}]).choices[0]
+    assert stopped.finish_reason == "stop" and word not in stopped.message.content
+    assert full.startswith(stopped.message.content.strip()[:5])
 
 
 @pytest.mark.slow

@@ -168,10 +168,20 @@ def test_full_and_continued_pretraining_save_loadable_models(project, method):
     assert report.result.steps == 2 and report.result.final_loss > 0
     folder = project / "models" / "ft"
     assert (folder / "model.safetensors").is_file() and (folder / "config.json").is_file()
-    assert json.loads((folder / "manifest.json").read_text())["method"] == method
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["method"] == method and manifest["hyperparameters"]["learning_rate"] == 5e-5
     assert report.data_file == ("data/cpt.jsonl" if method == "cpt" else "data/sft.jsonl")
     answer = ask(project, "What is the X200?", variant="ft")
     assert answer.text
+    # the answering model is the one just saved, not one cached from an earlier run in this process
+    from safetensors import safe_open
+
+    from ragtune.generate.models import load_causal_lm
+
+    model, _ = load_causal_lm(str(folder), "float32")
+    with safe_open(str(folder / "model.safetensors"), "pt") as saved:
+        name = next(n for n in saved.keys() if n.endswith("norm.weight"))  # noqa: SIM118 (not iterable)
+        assert saved.get_tensor(name).float().equal(model.state_dict()[name].float())
 
 
 def test_hybrid_cannot_be_trained_by_continued_pretraining(project):

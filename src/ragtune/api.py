@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,6 +97,7 @@ def recommend(project: str | Path, run: str | Path | None = None, overrides: lis
     """Decide rag / ft / hybrid / base from a run's results (default: the latest) and the configured constraints
     (asking for unknown ones through ``ask`` when given); with ``save`` the decision goes into the run's results
     and report."""
+    from ragtune.data.build import read_build_report
     from ragtune.evaluate.runs import latest_run, read_results, write_results
     from ragtune.recommendation import ask_constraints
     from ragtune.recommendation import recommend as decide
@@ -108,8 +108,7 @@ def recommend(project: str | Path, run: str | Path | None = None, overrides: lis
     constraints = loaded.config.constraints
     if ask is not None:
         constraints = ask_constraints(constraints, ask=ask, say=say)
-    build = loaded.root / "data" / "build.json"
-    trained_on = json.loads(build.read_text(encoding="utf-8")).get("questions") if build.is_file() else None
+    trained_on = read_build_report(loaded).get("questions")
     decision = decide(results, constraints, training_questions=trained_on)
     if save:
         results["recommendation"] = decision.to_dict()

@@ -125,6 +125,7 @@ def _arm(text: str):
 def cmd_compare(args: argparse.Namespace) -> None:
     from ragtune import compare
     from ragtune.evaluate.summary import summary_lines
+    from ragtune.recommendation import Recommendation
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else None
     arms = [_arm(a) for a in args.arm] if args.arm else None
@@ -134,16 +135,8 @@ def cmd_compare(args: argparse.Namespace) -> None:
         print(json.dumps(run.results, indent=2, ensure_ascii=False))
         return
     print("\n".join(summary_lines(run.results)))
-    print("\n" + "\n".join(_recommendation_lines(run.results["recommendation"])))
+    print("\n" + "\n".join(Recommendation(**run.results["recommendation"]).lines()))
     print(f"\nrun: {run.folder}\nreport: {run.folder / 'report.html'}")
-
-
-def _recommendation_lines(rec: dict) -> list[str]:
-    lines = [f"Recommendation: {rec.get('choice') or 'none of the compared variants'}"]
-    lines += [f"  - {r}" for r in rec.get("reasons", [])]
-    lines += [f"  excluded {arm}: {why}" for arm, why in rec.get("excluded", {}).items()]
-    lines += [f"  caveat: {c}" for c in rec.get("caveats", [])]
-    return lines
 
 
 def cmd_report(args: argparse.Namespace) -> None:
@@ -163,7 +156,7 @@ def cmd_recommend(args: argparse.Namespace) -> None:
     interactive = args.ask or (args.ask is None and sys.stdin.isatty())
     decision = recommend(args.project, run=args.run, overrides=args.set, ask=input if interactive else None,
                          save=not args.no_save)
-    print("\n".join(_recommendation_lines(decision.to_dict())))
+    print("\n".join(decision.lines()))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

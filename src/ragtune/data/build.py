@@ -25,6 +25,7 @@ from ragtune.index.store.base import Hit
 from ragtune.project import Project
 
 DATA_DIR = "data"
+BUILD_REPORT = "build.json"
 
 
 @dataclass
@@ -107,6 +108,12 @@ def _dev_ids(paraphrases: list[QAPair], share: float, seed: int) -> set[str]:
     return dev
 
 
+def read_build_report(project: Project) -> dict[str, Any]:
+    """What the last ``data build`` wrote to data/build.json (empty when the data was never built)."""
+    path = project.root / DATA_DIR / BUILD_REPORT
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def build_data(project: Project) -> BuildReport:
     """Build sft/raft/cpt rows from the question set (or synthetic QA) and the knowledge base."""
     from ragtune.index.kb import KnowledgeBase, content_fingerprint
@@ -186,7 +193,7 @@ def build_data(project: Project) -> BuildReport:
     summary.update(created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    settings=cfg.model_dump(), train_file=str(train_path) if train_path else None,
                    test_file=str(test_path) if test_path else None)
-    (folder / "build.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    (folder / BUILD_REPORT).write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     return report
 
 

@@ -127,6 +127,10 @@ def _decode(data: bytes, label: str) -> str:
 
 
 def _jsonl_records(text: str, label: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(where, row) for _, where, row in _jsonl_rows(text, label)]
+
+
+def _jsonl_rows(text: str, label: str) -> list[tuple[int, str, dict[str, Any]]]:
     records = []
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -139,14 +143,14 @@ def _jsonl_records(text: str, label: str) -> list[tuple[str, dict[str, Any]]]:
             raise InputError(f"{where}: not valid JSON ({problem}): fix or remove the line") from None
         if not isinstance(row, dict):
             raise InputError(f'{where}: expected a JSON object like {{"question": ..., "answer": ...}}')
-        records.append((where, row))
+        records.append((number, where, row))
     return records
 
 
-def read_jsonl_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """(where, object) for each non-empty line of a UTF-8 JSONL file; errors name the file and line."""
+def read_jsonl_records(path: Path) -> list[tuple[int, str, dict[str, Any]]]:
+    """(line number, where, object) for each non-empty line of a UTF-8 JSONL file; errors name the file and line."""
     path = Path(path)
-    return _jsonl_records(_decode(path.read_bytes(), _label(path)), _label(path))
+    return _jsonl_rows(_decode(path.read_bytes(), _label(path)), _label(path))
 
 
 def _json_records(text: str, label: str) -> list[tuple[str, dict[str, Any]]]:

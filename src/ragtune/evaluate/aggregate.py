@@ -53,13 +53,6 @@ def comparisons(samples: list[dict[str, Any]], arms: list[str], ev: EvaluationCo
     return out
 
 
-def freshness_intervals(samples: list[dict[str, Any]], arm: str, ev: EvaluationConfig) -> dict[str, Any]:
-    """The share of update questions an arm answers right after the update, with its interval."""
-    rows = _by_arm(samples, "fresh_after").get(arm, {})
-    return interval([s["metrics"]["updated"] for s in rows.values()], resamples=ev.bootstrap,
-                    confidence=ev.confidence, seed=ev.seed)
-
-
 def costs(arms: list[dict[str, Any]], performance: dict[str, Any], training: dict[str, float],
           data_s: float | None, reindex_s: float | None, hourly_usd: float) -> dict[str, Any]:
     """$ per 1,000 queries at the measured batched speed, the training bill, and the cost of one knowledge update

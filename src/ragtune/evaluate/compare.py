@@ -21,9 +21,11 @@ from typing import Any
 
 from ragtune.answer import RETRIEVING, VARIANTS, Answerer
 from ragtune.config import ArmConfig
+from ragtune.data.build import read_build_report
 from ragtune.errors import InputError
 from ragtune.evaluate import aggregate, freshness, probe, questions, score
 from ragtune.evaluate.runs import new_run_folder, write_run
+from ragtune.evaluate.stats import interval
 from ragtune.project import Project
 from ragtune.training.artifact import TRAINED_VARIANTS, model_status
 
@@ -97,13 +99,20 @@ def _ensure_models(project: Project, needed: set[str], train_missing: bool, stag
             train_variant(project, variant, method=method)
 
 
-def _document_text(kb: Any, cache: dict[str, str | None], source: str | None) -> str | None:
-    if source is None:
-        return None
-    if source not in cache:
-        entry = (kb.manifest() or {}).get("documents", {}).get(source)
-        cache[source] = "\n".join(c.text for c in kb.store.get(entry["chunks"])) if entry else None
-    return cache[source]
+def _document_texts(kb: Any, head: dict[str, Any] | None) -> Callable[[str | None], str | None]:
+    """A reader of a knowledge-base document's text (its chunks joined), reading each document once."""
+    documents = (head or {}).get("documents", {})
+    cache: dict[str, str | None] = {}
+
+    def text(source: str | None) -> str | None:
+        if source is None:
+            return None
+        if source not in cache:
+            entry = documents.get(source)
+            cache[source] = "\n".join(c.text for c in kb.store.get(entry["chunks"])) if entry else None
+        return cache[source]
+
+    return text
 
 
 class _Answerers:
@@ -140,8 +149,9 @@ def _trained_models(project: Project, plan: list[ArmConfig], kb: Any) -> tuple[d
     return models, data_files
 
 
-def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any], kb: Any, texts: dict[str, str | None],
-                  stages: Stages, probes: int) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
+def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any],
+                  document_text: Callable[[str | None], str | None], stages: Stages,
+                  probes: int) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
     """Answer the questions in batches, then a few alone: the samples, the performance figures, the warnings."""
     k = answerer.project.config.retrieval.k
     with stages(f"answer {arm.name} ({len(used)} questions)"), probe.PeakMemory() as memory:
@@ -149,7 +159,7 @@ def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any], kb: Any, 
         answers = answerer.ask_many([p.question for p in used], arm.variant)
         elapsed = time.perf_counter() - started
     samples = [score.score_test_answer(arm.name, arm.variant, pair, answer, k,
-                                       None if arm.variant in RETRIEVING else _document_text(kb, texts, pair.source))
+                                       None if arm.variant in RETRIEVING else document_text(pair.source))
                for pair, answer in zip(used, answers)]
     completion = sum(a.completion_tokens for a in answers)
     perf = {"batch_s_per_question": round(elapsed / len(used), 4), "throughput_qps": round(len(used) / elapsed, 3),
@@ -220,20 +230,20 @@ def _measure(project: Project, plan: list[ArmConfig], path: Path, pairs: list[An
     samples: list[dict[str, Any]] = []
     performance: dict[str, Any] = {}
     warnings: list[str] = []
-    texts: dict[str, str | None] = {}
+    document_text = _document_texts(kb, head)
     for arm in plan:
-        arm_samples, performance[arm.name], arm_warnings = _evaluate_arm(arm, answerer_for(arm), used, kb, texts,
+        arm_samples, performance[arm.name], arm_warnings = _evaluate_arm(arm, answerer_for(arm), used, document_text,
                                                                          stages, ev.latency_probes)
         samples += arm_samples
         warnings += [w for w in arm_warnings if w not in warnings]
     judge = _judge(ev.judge, samples, stages) if ev.judge is not None else None
-    fresh_summary = _freshness(project, update, plan, answerer_for, samples, folder, stages, ev) if update else None
+    fresh_summary = _freshness(project, update, plan, answerer_for, samples, folder, stages) if update else None
 
     names = [a.name for a in plan]
     with stages("statistics"):
         metrics = aggregate.metric_intervals(samples, names, ev)
         paired = aggregate.comparisons(samples, names, ev)
-    build = _read_json(project.root / "data" / "build.json") or {}
+    build = read_build_report(project)
     cost = aggregate.costs([a.model_dump() for a in plan], performance,
                            {v: m["training_s"] for v, m in models.items() if m["training_s"] is not None},
                            build.get("seconds"), fresh_summary["reindex_s"] if fresh_summary else None,
@@ -263,11 +273,12 @@ def _measure(project: Project, plan: list[ArmConfig], path: Path, pairs: list[An
 
 
 def _freshness(project: Project, update: freshness.Update, plan: list[ArmConfig],
-               answerer_for: _Answerers, samples: list[dict[str, Any]], folder: Path, stages: Stages,
-               ev: Any) -> dict[str, Any]:
+               answerer_for: _Answerers, samples: list[dict[str, Any]], folder: Path,
+               stages: Stages) -> dict[str, Any]:
     """Answer the update's questions before and after applying it (no retraining); the summary for results."""
     from ragtune.index.kb import KnowledgeBase
 
+    ev = project.config.evaluation
     texts = [q.question for q in update.questions]
     before: dict[str, list[Any]] = {}
     for arm in plan:
@@ -294,7 +305,9 @@ def _freshness(project: Project, update: freshness.Update, plan: list[ArmConfig]
             summary_arms[arm.name] = {
                 "before": freshness.outcome_shares([r["outcome"] for r in rows["fresh_before"]]),
                 "after": freshness.outcome_shares([r["outcome"] for r in rows["fresh_after"]]),
-                "updated": aggregate.freshness_intervals(samples, arm.name, ev), "reused_answers": not retrieves,
+                "updated": interval([r["metrics"]["updated"] for r in rows["fresh_after"]], resamples=ev.bootstrap,
+                                    confidence=ev.confidence, seed=ev.seed),
+                "reused_answers": not retrieves,
             }
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
@@ -302,10 +315,6 @@ def _freshness(project: Project, update: freshness.Update, plan: list[ArmConfig]
             "kb_after": sync.version, "reindex_s": round(sync.seconds, 2),
             "documents": {"added": len(sync.added), "changed": len(sync.changed), "removed": len(sync.removed)},
             "questions": len(update.questions), "by_kind": freshness.summary(update), "arms": summary_arms}
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def _versions() -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ragtune.data.questions import read_jsonl_records
 from ragtune.errors import InputError
+from ragtune.evaluate.formatting import OUTCOMES
 from ragtune.project import Project
 
 KINDS = ("changed", "added", "removed")
@@ -59,7 +60,7 @@ def load_update(project: Project) -> Update:
     removed = [line.strip() for line in removed_path.read_text(encoding="utf-8").splitlines()
                if line.strip() and not line.startswith("#")] if removed_path.is_file() else []
     questions = []
-    for number, (where, row) in enumerate(read_jsonl_records(questions_path), start=1):
+    for number, where, row in read_jsonl_records(questions_path):
         if not str(row.get("question", "")).strip():
             raise InputError(f"{where}: expected an object with a question")
         old, new = str(row.get("old_answer") or "").strip(), str(row.get("new_answer") or "").strip()
@@ -111,7 +112,7 @@ def updated_copy(project: Project, update: Update, workspace: Path) -> Project:
 def outcome_shares(outcomes: list[str]) -> dict[str, float]:
     """The share of each outcome (new, old, idk, other) among ``outcomes``."""
     total = len(outcomes) or 1
-    return {name: round(sum(o == name for o in outcomes) / total, 4) for name in ("new", "old", "idk", "other")}
+    return {name: round(sum(o == name for o in outcomes) / total, 4) for name in OUTCOMES}
 
 
 def updated_score(question: UpdateQuestion, outcome: str, phase: str) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -10,9 +9,9 @@ from typing import Any
 from ragtune.data.leakage import LeakageGuard
 from ragtune.data.questions import QAPair, load_questions
 from ragtune.errors import InputError
+from ragtune.generate.prompt import question_of
 from ragtune.project import Project
-
-_QUESTION_MARK = "\nQuestion: "
+from ragtune.training.rows import read_rows
 
 
 def load_test_split(project: Project) -> tuple[Path, list[QAPair]]:
@@ -42,14 +41,7 @@ def sample(pairs: list[QAPair], limit: int | None, seed: int) -> list[QAPair]:
 
 def training_questions(path: Path) -> list[tuple[str, str]]:
     """(row id, question text) of every row of a training data file (sft or raft JSONL)."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        user = next((m["content"] for m in row.get("messages", []) if m.get("role") == "user"), "")
-        out.append((row.get("id", "?"), user.rsplit(_QUESTION_MARK, 1)[-1]))
-    return out
+    return [(row["id"], question_of(row.get("messages") or [])) for row in read_rows(path)]
 
 
 def check_leakage(project: Project, test: list[QAPair], data_files: list[Path]) -> dict[str, Any]:
@@ -59,17 +51,20 @@ def check_leakage(project: Project, test: list[QAPair], data_files: list[Path]) 
     """
     threshold = project.config.data.leakage_threshold
     guard = LeakageGuard([p.question for p in test], threshold)
-    test_ids = {p.id for p in test}
-    checked, leaks = 0, []
+    checked, leaks, closest = 0, [], 0.0
     for path in data_files:
         for row_id, question in training_questions(path):
             checked += 1
-            found = guard.match(question)
-            if row_id in test_ids or found:
-                leaks.append(f"{path.name} row {row_id}: {question!r}" + (f" ~ test {found[0]!r}" if found else ""))
+            found = guard.similarity(question)
+            if found is None:
+                continue
+            closest = max(closest, found[1])
+            if found[1] >= threshold:
+                leaks.append(f"{path.name} row {row_id}: {question!r} ~ test {found[0]!r}")
     if leaks:
         shown = "; ".join(leaks[:3]) + (f"; and {len(leaks) - 3} more" if len(leaks) > 3 else "")
         raise InputError(f"{len(leaks)} training rows are test questions or near-copies of them ({shown}): the "
                          "comparison would reward memorized answers; run `ragtune data build` and `ragtune train` "
                          "again (the build removes them)")
-    return {"checked": checked, "too_close": 0, "threshold": threshold, "files": [p.name for p in data_files]}
+    return {"checked": checked, "max_similarity": round(closest, 4), "threshold": threshold,
+            "files": [p.name for p in data_files]}

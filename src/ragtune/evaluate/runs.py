@@ -27,31 +27,36 @@ def write_run(folder: Path, results: dict[str, Any], samples: list[dict[str, Any
     """Write samples.jsonl, results.json and report.html; returns the report's path."""
     (folder / "samples.jsonl").write_text("".join(json.dumps(s, ensure_ascii=False) + "\n" for s in samples),
                                           encoding="utf-8")
-    return write_results(folder, results)
+    return write_results(folder, results, samples)
 
 
-def write_results(folder: Path, results: dict[str, Any]) -> Path:
-    """Write results.json (atomically) and render report.html again; returns the report's path."""
-    from ragtune.evaluate.report import render_report
+def write_results(folder: Path, results: dict[str, Any], samples: list[dict[str, Any]] | None = None) -> Path:
+    """Write results.json (atomically) and report.html; returns the report's path. The report is rendered from
+    ``results`` and ``samples`` when the samples are given, else from the folder (its samples.jsonl)."""
+    from ragtune.evaluate.report import render_report, write_report
 
     path = Path(folder) / "results.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
-    return render_report(folder)
+    return render_report(folder) if samples is None else write_report(folder, results, samples)
 
 
 def read_results(folder: Path) -> dict[str, Any]:
-    """A run's results.json; a clear error when the folder is not a run."""
+    """A run's results.json (an object); a clear error when the folder is not a run."""
     path = Path(folder) / "results.json"
     if not path.is_file():
         raise InputError(f"{folder} is not a ragtune run folder (no results.json): run `ragtune compare` first")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        results = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text: re-run `ragtune compare`") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}): re-run `ragtune compare`") from None
+    if not isinstance(results, dict):
+        raise InputError(f"{Path(folder)} is not a ragtune run folder: run `ragtune compare` first "
+                         "(results.json does not hold an object)")
+    return results
 
 
 def latest_run(project_root: Path) -> Path:

@@ -16,11 +16,10 @@ def golds(pair: QAPair) -> list[str]:
 
 
 def _answer_fields(answer: Answer) -> dict[str, Any]:
+    view = answer.to_dict()
     return {
         "answer": answer.text, "abstained": answer.abstained, "cited": answer.cited,
-        "citations_inferred": answer.citations_inferred,
-        "sources": [{"n": n, "document": h.chunk.source, "section": h.chunk.section, "page": h.chunk.page,
-                     "score": round(h.score, 4), "text": h.chunk.text} for n, h in enumerate(answer.sources, start=1)],
+        "citations_inferred": answer.citations_inferred, "sources": view["sources"],
         "latency_s": round(answer.retrieval_s + answer.generation_s, 4), "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,
     }

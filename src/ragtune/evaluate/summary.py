@@ -6,52 +6,23 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from ragtune.evaluate.plots import clip, finite, fmt_number
+from ragtune.evaluate.formatting import (
+    NONE,
+    arm_names,
+    as_list,
+    as_map,
+    clip,
+    finite,
+    fmt_number,
+    interval_text,
+    p_value_text,
+    score,
+    stage_times,
+    verdict,
+)
 
 WIDTH = 120
-NONE = "–"
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def arm_names(results: Mapping[str, Any]) -> list[str]:
-    """The arms of a run in order: ``arms`` first, then any other arm named in metrics, performance or cost."""
-    names: list[str] = []
-    for arm in _list(results.get("arms")):
-        name = arm.get("name") if isinstance(arm, Mapping) else arm if isinstance(arm, str) else None
-        if isinstance(name, str) and name and name not in names:
-            names.append(name)
-    extra = [
-        _map(results.get("metrics")),
-        _map(results.get("performance")),
-        _map(_map(results.get("cost")).get("arms")),
-    ]
-    for table in extra:
-        names.extend(str(k) for k in table if str(k) not in names)
-    return names
-
-
-def _score(value: Any) -> str:
-    v = finite(value)
-    return NONE if v is None else f"{v:.2f}"
-
-
-def _interval(value: Any, mean_only: bool = False) -> str:
-    """``0.41 [0.29–0.53]`` from an interval mapping; the mean alone when the bounds are missing."""
-    iv = _map(value)
-    mean = finite(iv.get("mean"))
-    if mean is None:
-        return NONE
-    low, high = finite(iv.get("low")), finite(iv.get("high"))
-    if mean_only or low is None or high is None:
-        return f"{mean:.2f}"
-    return f"{mean:.2f} [{low:.2f}–{high:.2f}]"
+MEAN_ONLY = ("f1", "hallucination", "abstention_accuracy", "faithfulness", "citation_accuracy", "recall")
 
 
 def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
@@ -68,64 +39,52 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[st
     return lines
 
 
+def _comparison(c: Mapping[str, Any]) -> str:
+    """``  rag vs ft: +0.33 [+0.08, +0.50], p=0.004  significant``."""
+    diff, low, high = (finite(c.get(k)) for k in ("diff", "low", "high"))
+    text = f"  {c.get('a', '?')} vs {c.get('b', '?')}: "
+    text += NONE if diff is None else f"{diff:+.2f}"
+    if low is not None and high is not None:
+        text += f" [{low:+.2f}, {high:+.2f}]"
+    if finite(c.get("p")) is not None:
+        text += f", p={p_value_text(c.get('p'), tight=True)}"
+    return clip(f"{text}  {verdict(c.get('significant'), unknown='significance unknown')}", WIDTH)
+
+
 def summary_lines(results: dict) -> list[str]:
     """The terminal summary of a run's results.json: an aligned table per arm, comparisons, stages (≤ 120 chars)."""
-    results = _map(results)
-    metrics = _map(results.get("metrics"))
-    perf = _map(results.get("performance"))
-    cost = _map(_map(results.get("cost")).get("arms"))
-    fresh = _map(_map(results.get("freshness")).get("arms"))
-    has_fresh = bool(fresh)
+    results = as_map(results)
+    metrics = as_map(results.get("metrics"))
+    perf = as_map(results.get("performance"))
+    cost = as_map(as_map(results.get("cost")).get("arms"))
+    fresh = as_map(as_map(results.get("freshness")).get("arms"))
     header = ["arm", "accuracy [CI]", "F1", "halluc", "abst.acc", "faithful", "cite.acc", "recall", "p50 s", "$/1k q"]
-    if has_fresh:
+    if fresh:
         header.append("updated [CI]")
     rows: list[list[str]] = []
     for arm in arm_names(results):
-        m = _map(metrics.get(arm))
-        p50 = finite(_map(perf.get(arm)).get("latency_p50_s"))
-        usd = finite(_map(cost.get(arm)).get("per_1k_queries_usd"))
+        m = as_map(metrics.get(arm))
         row = [
             arm,
-            _interval(m.get("accuracy")),
-            _interval(m.get("f1"), mean_only=True),
-            _interval(m.get("hallucination"), mean_only=True),
-            _interval(m.get("abstention_accuracy"), mean_only=True),
-            _interval(m.get("faithfulness"), mean_only=True),
-            _interval(m.get("citation_accuracy"), mean_only=True),
-            _interval(m.get("recall"), mean_only=True),
-            NONE if p50 is None else f"{p50:.2f}",
-            fmt_number(usd, "$"),
+            interval_text(m.get("accuracy"), brackets="[]"),
+            *(score(as_map(m.get(k)).get("mean")) for k in MEAN_ONLY),
+            score(as_map(perf.get(arm)).get("latency_p50_s")),
+            fmt_number(as_map(cost.get(arm)).get("per_1k_queries_usd"), "$"),
         ]
-        if has_fresh:
-            row.append(_interval(_map(fresh.get(arm)).get("updated")))
+        if fresh:
+            row.append(interval_text(as_map(fresh.get(arm)).get("updated"), brackets="[]"))
         rows.append(row)
     lines = _table(header, rows, right=set(range(1, len(header)))) if rows else ["no arms in this run"]
 
-    comparisons = [
-        c for c in _list(results.get("comparisons")) if isinstance(c, Mapping) and c.get("metric") == "accuracy"
-    ]
+    comparisons = [c for c in as_list(results.get("comparisons")) if isinstance(c, Mapping)]
+    comparisons = [c for c in comparisons if c.get("metric") == "accuracy"]
     if comparisons:
-        lines.append("")
-        lines.append("accuracy differences (paired, a − b):")
-        for c in comparisons:
-            diff, low, high, p = (finite(c.get(k)) for k in ("diff", "low", "high", "p"))
-            text = f"  {c.get('a', '?')} vs {c.get('b', '?')}: "
-            text += NONE if diff is None else f"{diff:+.2f}"
-            if low is not None and high is not None:
-                text += f" [{low:+.2f}, {high:+.2f}]"
-            if p is not None:
-                text += f", p={'<0.001' if p < 0.001 else f'{p:.3f}'}"
-            sig = c.get("significant")
-            verdict = "significant" if sig is True else "not significant" if sig is False else "significance unknown"
-            lines.append(clip(f"{text}  {verdict}", WIDTH))
+        lines += ["", "accuracy differences (paired, a − b):", *map(_comparison, comparisons)]
 
-    stages = [s for s in _list(results.get("stages")) if isinstance(s, Mapping)]
-    if stages:
-        lines.append("")
-        named = [(str(s.get("name") or "?"), finite(s.get("seconds"))) for s in stages]
-        total = sum(v for _, v in named if v is not None)
+    named, total = stage_times(results)
+    if named:
         width = min(max(len(n) for n, _ in [*named, ("total", 0)]), 60)
-        lines.append("time per stage:")
+        lines += ["", "time per stage:"]
         for name, secs in [*named, ("total", total)]:
             lines.append(f"  {clip(name, width).ljust(width)}  {NONE if secs is None else f'{secs:,.1f} s':>10}")
     out: list[str] = []

@@ -287,8 +287,8 @@ def resolve_model_path(spec: str) -> str:
 
 # ----------------------------------------------------------------------------- loading
 
-_loaded: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
-_key_locks: dict[tuple[str, str, str, str], threading.Lock] = {}
+_loaded: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+_key_locks: dict[tuple[Any, ...], threading.Lock] = {}
 _registry_lock = threading.Lock()
 _generation_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 
@@ -330,6 +330,14 @@ def generation_lock(model: Any) -> threading.Lock:
         return lock
 
 
+def _folder_stamp(path: str | Path | None) -> int:
+    """The change time of a local model or adapter folder (0 for none or a hub id)."""
+    try:
+        return os.stat(path).st_mtime_ns if path else 0
+    except OSError:
+        return 0
+
+
 def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu", adapter: str | None = None) -> tuple[Any, Any]:
     """Load (model, tokenizer) once per (resolved path, dtype, device, adapter) and share it across callers.
 
@@ -345,7 +353,8 @@ def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu", adapter:
     torch_dtype = getattr(torch, dtype, None)
     if not isinstance(torch_dtype, torch.dtype):
         raise ConfigError(f"generation.dtype {dtype!r} is not a torch dtype (use auto, float32, bfloat16, float16)")
-    key = (path, dtype, device, adapter or "")
+    # a retrained model is swapped into the same folder: the folders' change times tell the versions apart
+    key = (path, dtype, device, adapter or "", _folder_stamp(path), _folder_stamp(adapter))
     with _registry_lock:
         if key in _loaded:
             return _loaded[key]

@@ -17,6 +17,7 @@ RAG_SYSTEM = (
 )
 BASE_SYSTEM = f"Answer the question briefly. If you do not know the answer, reply exactly: {IDK}"
 
+QUESTION_MARK = "\n\nQuestion: "
 _ABSTAIN = re.compile(
     r"\b(i (do not|don't|dont) know|not (mentioned|stated|specified|provided|given|included) in the (sources|context"
     r"|documents)|(sources|context|documents) (do not|don't) (contain|mention|say|provide|specify)|no information)\b",
@@ -41,8 +42,14 @@ def format_sources(hits: Sequence[Hit]) -> str:
 
 def rag_messages(question: str, hits: Sequence[Hit]) -> list[dict[str, str]]:
     """Chat messages asking for a cited answer from the numbered sources."""
-    user = f"Sources:\n{format_sources(hits)}\n\nQuestion: {question.strip()}"
+    user = f"Sources:\n{format_sources(hits)}{QUESTION_MARK}{question.strip()}"
     return [{"role": "system", "content": RAG_SYSTEM}, {"role": "user", "content": user}]
+
+
+def question_of(messages: Sequence[dict[str, str]]) -> str:
+    """The question of messages made by ``rag_messages`` or ``base_messages`` (the last user message's question)."""
+    user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
+    return user.rsplit(QUESTION_MARK, 1)[-1]
 
 
 def base_messages(question: str) -> list[dict[str, str]]:

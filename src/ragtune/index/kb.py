@@ -86,6 +86,7 @@ class KnowledgeBase:
         self.project = project
         self.embedder = Embedder(project.config.embedding)
         self._store: ChunkStore | None = None
+        self._holding = False  # this object holds the ingest lock
 
     @property
     def store(self) -> ChunkStore:
@@ -272,10 +273,20 @@ class KnowledgeBase:
         store.replace(current - target, [records.get(i) or found[i] for i in missing])
 
     def _recover(self) -> None:
-        """After an interrupted sync, put the last committed version back in place."""
+        """After an interrupted sync, put the last committed version back in place.
+
+        Only with the ingest lock: while another process holds it, its sync is still running (not interrupted),
+        and it will commit or leave the recovery to the next opener.
+        """
         store = self._store
-        pending = store.read_meta(PENDING)
-        if pending is None:
+        if store.read_meta(PENDING) is None:
+            return
+        if not self._holding:
+            try:
+                with self._locked():
+                    self._recover()
+            except RagtuneError:
+                pass  # another ingest is running
             return
         head = self.manifest()
         target = {cid for d in head["documents"].values() for cid in d["chunks"]} if head else set()
@@ -291,7 +302,9 @@ class KnowledgeBase:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise RagtuneError(f"another ingest is running on {path}; wait for it to finish") from None
+            self._holding = True
             try:
                 yield
             finally:
+                self._holding = False
                 fcntl.flock(handle, fcntl.LOCK_UN)

@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from ragtune.config import ConstraintsConfig
-from ragtune.evaluate.plots import finite
+from ragtune.evaluate.formatting import finite
 from ragtune.recommendation.results import Run
 
 UPDATES_PER_MONTH = {

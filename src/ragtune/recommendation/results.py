@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ragtune.evaluate.plots import finite
+from ragtune.evaluate.formatting import finite
 
 SIMPLICITY = {"base": 0, "rag": 1, "ft": 2, "hybrid": 3}
 RETRIEVING = frozenset({"rag", "hybrid"})

@@ -7,7 +7,7 @@ questions clearly worse than the best retrieving arm; with rare changes a fine-t
 from __future__ import annotations
 
 from ragtune.config import ConstraintsConfig
-from ragtune.evaluate.plots import finite
+from ragtune.evaluate.formatting import finite
 from ragtune.recommendation.evidence import UPDATES_PER_MONTH, fmt_diff, fmt_interval, fmt_usd, update_text
 from ragtune.recommendation.results import Run
 

@@ -49,11 +49,10 @@ def _latest_report(root: Path) -> Path | None:
 
 def project_status(service: Service) -> dict[str, Any]:
     """The project, its knowledge base's current version, the models (stale ones with reasons) and the report."""
-    from ragtune.index.kb import KnowledgeBase
     from ragtune.training.artifact import TRAINED_VARIANTS, model_status
 
     project = service.project
-    kb = KnowledgeBase(project)  # a fresh view: an ingest in another process shows at once
+    kb = service.answerer.kb  # its version metadata is read from disk on every call: other processes' ingests show
     manifest = kb.manifest()
     kb_info = None
     if manifest is not None:

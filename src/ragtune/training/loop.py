@@ -205,7 +205,6 @@ class TrainingLoop:
         self.model.train()
         progress = bar(self.total, desc="training", unit="step")
         progress.update(step)
-        curve: list[dict[str, Any]] = []
         stopped_early, last_loss = False, None
         try:
             while step < self.total and not stopped_early:
@@ -254,7 +253,6 @@ class TrainingLoop:
                         else:
                             state["bad_evals"] += 1
                             stopped_early = 0 < self.s.patience <= state["bad_evals"]
-                curve.append(row)
                 with log_path.open("a", encoding="utf-8") as handle:
                     handle.write(json.dumps(row) + "\n")
                 progress.update(1)

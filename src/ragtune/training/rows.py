@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,22 +27,15 @@ class Example:
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """Read a JSONL file of training rows; errors name the file and line."""
+    from ragtune.data.questions import read_jsonl_records
+
     if not path.is_file():
         raise InputError(f"{path} does not exist: run `ragtune data PROJECT build` first")
     rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                raise InputError(f"{path} line {number}: not valid JSON ({exc}): fix or rebuild the file") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path} line {number}: expected a JSON object, got {type(row).__name__}")
-            row.setdefault("id", f"line-{number}")
-            row["_line"] = number
-            rows.append(row)
+    for number, _, row in read_jsonl_records(path):
+        row.setdefault("id", f"line-{number}")
+        row["_line"] = number
+        rows.append(row)
     if not rows:
         raise InputError(f"{path} has no training rows: add questions or documents and run `ragtune data build`")
     return rows

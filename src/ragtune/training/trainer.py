@@ -20,7 +20,6 @@ from ragtune.training.loop import LoopResult, LoopSettings, TrainingLoop
 from ragtune.training.rows import encode_chat_rows, encode_text_rows, read_rows
 
 DATA_FILES = {"sft": "data/sft.jsonl", "raft": "data/raft.jsonl", "cpt": "data/cpt.jsonl"}
-BUILD_REPORT = "data/build.json"
 
 
 @dataclass
@@ -135,10 +134,9 @@ def _encode(tokenizer: Any, rows: list[dict[str, Any]], method: str, max_len: in
 
 
 def _built_from(project: Project) -> dict[str, Any]:
-    path = project.root / BUILD_REPORT
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8")).get("kb") or {}
+    from ragtune.data.build import read_build_report
+
+    return read_build_report(project).get("kb") or {}
 
 
 def _data_warnings(kb: Any, built: dict[str, Any]) -> list[str]:
@@ -161,8 +159,8 @@ def train_variant(project: Project, variant: str = "ft", method: str | None = No
     """
     from ragtune.index.kb import KnowledgeBase
 
-    cfg = project.config.training
-    method = method or cfg.method
+    method = method or project.config.training.method
+    cfg = project.config.training.model_copy(update={"method": method})  # per-method defaults follow ``method``
     rel = data_file_for(variant, method)
     data_path = project.root / rel
     rows = read_rows(data_path)

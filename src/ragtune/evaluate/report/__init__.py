@@ -14,12 +14,17 @@ from ragtune.evaluate.report.page import build_html
 from ragtune.evaluate.report.run import load_run
 
 
-def render_report(run_dir: str | Path) -> Path:
-    """Render ``run_dir/report.html`` from the run's results.json and samples.jsonl; return its path."""
-    results, samples = load_run(run_dir)
+def write_report(run_dir: str | Path, results: dict, samples: list[dict]) -> Path:
+    """Write ``run_dir/report.html`` for the given results and samples; return its path."""
     out = Path(run_dir) / "report.html"
     out.write_text(build_html(results, samples), encoding="utf-8")
     return out
 
 
-__all__ = ["build_html", "load_run", "render_report"]
+def render_report(run_dir: str | Path) -> Path:
+    """Render ``run_dir/report.html`` from the run's results.json and samples.jsonl; return its path."""
+    results, samples = load_run(run_dir)
+    return write_report(run_dir, results, samples)
+
+
+__all__ = ["build_html", "load_run", "render_report", "write_report"]

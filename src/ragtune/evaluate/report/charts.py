@@ -3,10 +3,8 @@ and time per stage, each an inline SVG with a caption. A chart with nothing to d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from ragtune.evaluate.plots import finite, fmt_number
-from ragtune.evaluate.report.markup import as_list, as_map, e, section
+from ragtune.evaluate.formatting import as_map, finite, fmt_number, stage_times
+from ragtune.evaluate.report.markup import e, section
 from ragtune.evaluate.report.run import RunView
 from ragtune.evaluate.report.svg_bars import bars_svg, ci_bars_svg, stacked_shares_svg
 from ragtune.evaluate.report.svg_scatter import scatter_svg
@@ -102,10 +100,8 @@ def _update_cost(view: RunView) -> list[tuple[str, str]]:
 
 
 def _stages(view: RunView) -> list[tuple[str, str]]:
-    stages = [s for s in as_list(view.results.get("stages")) if isinstance(s, Mapping)]
-    if not stages:
+    items, total = stage_times(view.results)
+    if not items:
         return []
-    items = [(str(s.get("name") or "?"), finite(s.get("seconds"))) for s in stages]
-    total = sum(v for _, v in items if v is not None)
     svg = bars_svg(items, title=f"Time per stage (total {fmt_number(total, 's')})", unit="s")
     return [(svg, "Wall-clock seconds per stage of this run.")]

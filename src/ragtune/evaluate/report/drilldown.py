@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ragtune.evaluate.plots import NONE, finite, fmt_number, score
-from ragtune.evaluate.report.markup import as_list, as_map, e, text
+from ragtune.evaluate.formatting import NONE, as_list, as_map, finite, fmt_number, score
+from ragtune.evaluate.report.markup import e, text
 from ragtune.evaluate.report.run import RunView
 
 SOURCE_CHARS = 600

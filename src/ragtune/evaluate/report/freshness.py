@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ragtune.evaluate.plots import NONE, finite, fmt_number
-from ragtune.evaluate.report.markup import as_map, e, facts, interval_text, section, table, text
+from ragtune.evaluate.formatting import NONE, OUTCOMES, as_map, finite, fmt_number, interval_text
+from ragtune.evaluate.report.markup import e, facts, section, table, text
 from ragtune.evaluate.report.run import RunView
 
-OUTCOMES = ("new", "old", "idk", "other")
 LEGEND = (
     '<p class="small muted">Outcomes: <strong>new</strong> = answers with the updated fact, '
     "<strong>old</strong> = the outdated fact, <strong>idk</strong> = says it does not know, "

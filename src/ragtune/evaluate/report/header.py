@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ragtune.evaluate.plots import NONE, finite, fmt_number
-from ragtune.evaluate.report.markup import as_list, as_map, e, facts, section, text, ul
+from ragtune.evaluate.formatting import NONE, as_list, as_map, finite, fmt_number
+from ragtune.evaluate.report.markup import e, facts, section, text, ul
 from ragtune.evaluate.report.run import RunView
 
 
@@ -59,8 +59,8 @@ def _leakage_text(leak: Mapping[str, Any]) -> str:
     if not leak:
         return ""
     return (
-        f"{text(leak.get('checked'))} checked against the test questions, "
-        f"{text(leak.get('too_close'))} too close (similarity threshold {text(leak.get('threshold'))})"
+        f"{text(leak.get('checked'))} training rows checked against the test questions: none too close "
+        f"(closest similarity {text(leak.get('max_similarity'))}, threshold {text(leak.get('threshold'))})"
     )
 
 

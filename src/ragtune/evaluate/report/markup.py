@@ -1,4 +1,4 @@
-"""HTML helpers shared by the report's sections: escaping, tolerant access to run data, display text, tables.
+"""HTML helpers shared by the report's sections: escaping, display text, lists, tables.
 
 Every string that comes from the run goes through ``e``; missing or null pieces read as empty and show as ``–``.
 """
@@ -9,22 +9,12 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from ragtune.evaluate.plots import NONE, finite, fmt_number
+from ragtune.evaluate.formatting import NONE, fmt_number
 
 
 def e(value: Any) -> str:
     """Escape anything for HTML text or a quoted attribute."""
     return escape("" if value is None else str(value), quote=True)
-
-
-def as_map(value: Any) -> Mapping[str, Any]:
-    """``value`` when it is a mapping, else an empty one."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    """``value`` when it is a list, else an empty one."""
-    return value if isinstance(value, list) else []
 
 
 def text(value: Any) -> str:
@@ -40,16 +30,6 @@ def text(value: Any) -> str:
     if isinstance(value, Mapping):
         return ", ".join(f"{k}={text(v)}" for k, v in value.items()) or NONE
     return str(value)
-
-
-def interval_text(iv: Any) -> str:
-    """``0.41 (0.29–0.53)`` for an interval mapping, ``–`` when its mean is missing."""
-    iv = as_map(iv)
-    mean = finite(iv.get("mean"))
-    if mean is None:
-        return NONE
-    low, high = finite(iv.get("low")), finite(iv.get("high"))
-    return f"{mean:.2f}" if low is None or high is None else f"{mean:.2f} ({low:.2f}–{high:.2f})"
 
 
 def ul(items: Iterable[str], cls: str = "") -> str:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 
-from ragtune.evaluate.plots import NONE
+from ragtune.evaluate.formatting import NONE, as_map
 from ragtune.evaluate.report.charts import plots
 from ragtune.evaluate.report.drilldown import SCRIPT, questions
 from ragtune.evaluate.report.freshness import freshness
 from ragtune.evaluate.report.header import header, recommendation
-from ragtune.evaluate.report.markup import as_map, e, section, table, text
+from ragtune.evaluate.report.markup import e, section, table, text
 from ragtune.evaluate.report.run import RunView
 from ragtune.evaluate.report.significance import significance
 from ragtune.evaluate.report.tables import summary

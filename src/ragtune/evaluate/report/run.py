@@ -11,23 +11,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ragtune.errors import InputError
-from ragtune.evaluate.plots import finite
-from ragtune.evaluate.report.markup import as_list, as_map, e, text
+from ragtune.evaluate.formatting import arm_names, as_list, as_map, finite
+from ragtune.evaluate.report.markup import e, text
 from ragtune.evaluate.report.svg import PALETTE
 from ragtune.evaluate.runs import read_results
-from ragtune.evaluate.summary import arm_names
 
 
 def load_run(run_dir: str | Path) -> tuple[dict, list[dict]]:
     """results.json (required, an object) and samples.jsonl (optional; unreadable lines skipped) of a run folder."""
     run = Path(run_dir)
-    results = read_results(run)
-    if not isinstance(results, dict):
-        raise InputError(
-            f"{run} is not a ragtune run folder: run `ragtune compare` first (results.json does not hold an object)"
-        )
-    return results, _read_samples(run / "samples.jsonl")
+    return read_results(run), _read_samples(run / "samples.jsonl")
 
 
 def _read_samples(path: Path) -> list[dict]:

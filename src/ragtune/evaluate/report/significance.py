@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ragtune.evaluate.plots import NONE, finite
-from ragtune.evaluate.report.markup import as_list, e, section, table, text, ul
+from ragtune.evaluate.formatting import NONE, as_list, finite, p_value_text, verdict
+from ragtune.evaluate.report.markup import e, section, table, text, ul
 from ragtune.evaluate.report.run import RunView
 
 KEY_METRICS = ("accuracy", "freshness")
@@ -22,6 +22,7 @@ HEAD = [
     '<th class="num">n</th>',
     "verdict",
 ]
+VERDICT_CLASS = {"significant": "verdict-sig", "not significant": "verdict-ns"}
 
 
 def significance(view: RunView) -> str:
@@ -50,15 +51,9 @@ def significance(view: RunView) -> str:
     return section("significance", "Significance", "".join(parts))
 
 
-def _p_value(value: Any) -> str:
-    """A p-value for the table: ``< 0.001`` for tiny ones, else three decimals."""
-    p = finite(value)
-    return NONE if p is None else "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
 def _p_clause(value: Any) -> str:
     """A p-value in a sentence: ``p < 0.001`` or ``p = 0.123``."""
-    shown = _p_value(value)
+    shown = p_value_text(value)
     return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
 
 
@@ -87,19 +82,14 @@ def _interval(c: Mapping[str, Any], flip: bool = False, signed: bool = True) -> 
 def _row(c: Mapping[str, Any]) -> list[str]:
     metric, a, b = _names(c)
     interval = _interval(c)
-    if c.get("significant") is True:
-        verdict = '<span class="verdict-sig">significant</span>'
-    elif c.get("significant") is False:
-        verdict = '<span class="verdict-ns">not significant</span>'
-    else:
-        verdict = '<span class="muted">unknown</span>'
+    word = verdict(c.get("significant"))
     return [
         e(metric),
         f"{e(a)} vs {e(b)}",
         f'<td class="num">{e(_diff(c.get("diff")))}{e(f" ({interval})" if interval else "")}</td>',
-        f'<td class="num">{e(_p_value(c.get("p")))}</td>',
+        f'<td class="num">{e(p_value_text(c.get("p")))}</td>',
         f'<td class="num">{e(text(c.get("n")))}</td>',
-        verdict,
+        f'<span class="{VERDICT_CLASS.get(word, "muted")}">{word}</span>',
     ]
 
 

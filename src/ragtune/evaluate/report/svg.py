@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from ragtune.evaluate.plots import clip
+from ragtune.evaluate.formatting import clip
 from ragtune.evaluate.report.markup import e
 
 # Okabe & Ito (2008): distinguishable with the common forms of colour blindness.
@@ -86,14 +86,8 @@ def rect(x: float, y: float, w: float, h: float, fill: str, extra: str = "", tip
     return f"{body}><title>{e(tip)}</title></rect>" if tip else f"{body}/>"
 
 
-def whisker(a: float, b: float, at: float, vertical: bool) -> list[str]:
-    """An interval line from ``a`` to ``b`` with end caps, at the cross position ``at``."""
-    if vertical:
-        return [
-            line(at, a, at, b, INK, 1.5),
-            line(at - 6, a, at + 6, a, INK, 1.5),
-            line(at - 6, b, at + 6, b, INK, 1.5),
-        ]
+def whisker(a: float, b: float, at: float) -> list[str]:
+    """A horizontal interval line from ``a`` to ``b`` with end caps, at the height ``at``."""
     return [line(a, at, b, at, INK, 1.5), line(a, at - 6, a, at + 6, INK, 1.5), line(b, at - 6, b, at + 6, INK, 1.5)]
 
 
@@ -111,6 +105,6 @@ def open_svg(width: float, height: float, title: str, desc: str = "") -> list[st
     return parts
 
 
-def empty(title: str, message: str = "no data") -> str:
+def empty(title: str) -> str:
     """A small chart that only says there is nothing to draw."""
-    return "".join([*open_svg(480, 60, title), text(8, 44, message, fill=MUTED), "</svg>"])
+    return "".join([*open_svg(480, 60, title), text(8, 44, "no data", fill=MUTED), "</svg>"])

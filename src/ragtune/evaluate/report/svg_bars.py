@@ -5,131 +5,65 @@ Values that are ``None`` (or not finite) are skipped, never drawn as zero.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
-from ragtune.evaluate.plots import clip, finite, fmt_number, score
+from ragtune.evaluate.formatting import OUTCOMES, clip, finite, fmt_number, score
 from ragtune.evaluate.report import svg
 
-OUTCOME_COLORS: dict[str, str] = {"new": "#009E73", "old": "#D55E00", "idk": "#BBBBBB", "other": "#56B4E9"}
-OUTCOME_TEXT: dict[str, str] = {"new": "#FFFFFF", "old": "#FFFFFF", "idk": "#000000", "other": "#000000"}
-
-
-@dataclass
-class _Bars:
-    """What both orientations of an interval bar chart draw: the rows, their colours, ticks, titles and labels."""
-
-    rows: list[tuple[str, float, float | None, float | None]]
-    cols: list[str]
-    ticks: list[float]
-    title: str
-    axis_title: str
-    desc: str
-    fmt: Callable[[float | None], str]
-
-    def share(self, v: float) -> float:
-        """Where ``v`` lies along the axis, 0 to 1 (clamped to the ticks)."""
-        d0, d1 = self.ticks[0], self.ticks[-1]
-        return (min(max(v, d0), d1) - d0) / ((d1 - d0) or 1.0)
+# fill and label ink of each freshness outcome, in the order of OUTCOMES
+OUTCOME_COLORS: dict[str, str] = dict(zip(OUTCOMES, ("#009E73", "#D55E00", "#BBBBBB", "#56B4E9")))
+OUTCOME_TEXT: dict[str, str] = dict(zip(OUTCOMES, ("#FFFFFF", "#FFFFFF", "#000000", "#000000")))
+PANELS = ("before", "after")
 
 
 def ci_bars_svg(
     items: Sequence[tuple[str, float | None, float | None, float | None]],
     *,
     title: str,
-    axis_title: str = "",
-    horizontal: bool = True,
-    domain: tuple[float, float] | None = None,
     colors: Mapping[str, str] | None = None,
 ) -> str:
-    """Bars of ``(label, mean, low, high)`` for several arms with confidence-interval whiskers."""
+    """Horizontal bars of ``(label, mean, low, high)`` for several arms with confidence-interval whiskers."""
     rows = [(str(lab), finite(m), finite(lo), finite(hi)) for lab, m, lo, hi in items]
     kept = [(lab, m, lo, hi) for lab, m, lo, hi in rows if m is not None]
     if not kept:
         return svg.empty(title)
     values = [v for r in kept for v in r[1:] if v is not None]
-    if domain is None:
-        domain = (0.0, 1.0) if all(0 <= v <= 1 for v in values) else (min(0.0, min(values)), max(values))
+    domain = (0.0, 1.0) if all(0 <= v <= 1 for v in values) else (min(0.0, min(values)), max(values))
     fmt = score if all(abs(v) <= 1 for v in values) else fmt_number
     desc = "; ".join(
         f"{lab} {fmt(m)}" + (f" ({fmt(lo)}–{fmt(hi)})" if lo is not None and hi is not None else "")
         for lab, m, lo, hi in kept
     )
-    bars = _Bars(
-        kept, svg.colors_for([r[0] for r in kept], colors), svg.nice_ticks(*domain), title, axis_title, desc, fmt
-    )
-    return _hbars(bars) if horizontal else _vbars(bars)
-
-
-def _vbars(b: _Bars) -> str:
-    width = max(320.0, 80.0 + 70.0 * len(b.rows))
-    height = 300.0
-    left, top, bottom = 52.0, 40.0, 58.0
-    pw, ph = width - left - 16.0, height - top - bottom
-    slot = pw / len(b.rows)
-
-    def sy(v: float) -> float:
-        return top + ph - b.share(v) * ph
-
-    parts = svg.open_svg(width, height, b.title, b.desc)
-    for t in b.ticks:
-        parts += [
-            svg.line(left, sy(t), left + pw, sy(t)),
-            svg.text(left - 6, sy(t) + 4, svg.tick_label(t), "end", svg.MUTED),
-        ]
-    base = sy(0.0)
-    for i, (lab, m, lo, hi) in enumerate(b.rows):
-        cx = left + slot * (i + 0.5)
-        bw = min(slot * 0.6, 48.0)
-        ytop, ybot = sorted((sy(m), base))
-        parts.append(
-            svg.rect(
-                cx - bw / 2, ytop, bw, max(ybot - ytop, 0.5), b.cols[i], ' fill-opacity="0.8"', f"{lab}: {b.fmt(m)}"
-            )
-        )
-        top_y = sy(m)
-        if lo is not None and hi is not None:
-            parts += svg.whisker(sy(lo), sy(hi), cx, vertical=True)
-            top_y = min(top_y, sy(hi))
-        parts.append(svg.text(cx, max(top_y - 5, top - 2), b.fmt(m), "middle", size=11))
-        parts.append(svg.text(cx, top + ph + 16, clip(lab, 11), "middle"))
-    if b.axis_title:
-        parts.append(svg.text(left + pw / 2, height - 12, b.axis_title, "middle", svg.MUTED))
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _hbars(b: _Bars) -> str:
+    cols = svg.colors_for([r[0] for r in kept], colors)
+    ticks = svg.nice_ticks(*domain)
     width, left, right, top, row = 560.0, 110.0, 130.0, 36.0, 26.0
     pw = width - left - right
-    height = top + row * len(b.rows) + 44.0
+    height = top + row * len(kept) + 44.0
 
     def sx(v: float) -> float:
-        return left + b.share(v) * pw
+        """Where ``v`` lies along the axis (clamped to the ticks)."""
+        d0, d1 = ticks[0], ticks[-1]
+        return left + (min(max(v, d0), d1) - d0) / ((d1 - d0) or 1.0) * pw
 
-    parts = svg.open_svg(width, height, b.title, b.desc)
-    bottom = top + row * len(b.rows)
-    for t in b.ticks:
+    parts = svg.open_svg(width, height, title, desc)
+    bottom = top + row * len(kept)
+    for t in ticks:
         parts += [
             svg.line(sx(t), top, sx(t), bottom),
             svg.text(sx(t), bottom + 15, svg.tick_label(t), "middle", svg.MUTED),
         ]
     base = sx(0.0)
-    for i, (lab, m, lo, hi) in enumerate(b.rows):
+    for i, (lab, m, lo, hi) in enumerate(kept):
         cy = top + row * (i + 0.5)
         x_a, x_b = sorted((sx(m), base))
         parts.append(svg.text(left - 8, cy + 4, clip(lab, 16), "end"))
-        parts.append(
-            svg.rect(x_a, cy - 8, max(x_b - x_a, 0.5), 16, b.cols[i], ' fill-opacity="0.8"', f"{lab}: {b.fmt(m)}")
-        )
-        label, end = b.fmt(m), sx(m)
+        parts.append(svg.rect(x_a, cy - 8, max(x_b - x_a, 0.5), 16, cols[i], ' fill-opacity="0.8"', f"{lab}: {fmt(m)}"))
+        label, end = fmt(m), sx(m)
         if lo is not None and hi is not None:
-            parts += svg.whisker(sx(lo), sx(hi), cy, vertical=False)
-            label += f" ({b.fmt(lo)}–{b.fmt(hi)})"
+            parts += svg.whisker(sx(lo), sx(hi), cy)
+            label += f" ({fmt(lo)}–{fmt(hi)})"
             end = max(end, sx(hi))
         parts.append(svg.text(max(end, base) + 6, cy + 4, label, size=11))
-    if b.axis_title:
-        parts.append(svg.text(left + pw / 2, height - 8, b.axis_title, "middle", svg.MUTED))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -138,31 +72,27 @@ def stacked_shares_svg(
     rows: Sequence[tuple[str, Mapping[str, float | None] | None, Mapping[str, float | None] | None]],
     *,
     title: str,
-    categories: Sequence[str] = ("new", "old", "idk", "other"),
-    panels: tuple[str, str] = ("before", "after"),
-    category_colors: Mapping[str, str] | None = None,
 ) -> str:
-    """Stacked 0–100% bars of category shares per ``(label, before, after)``, the two panels side by side."""
+    """Stacked 0–100% bars of the freshness outcomes' shares per ``(label, before, after)``, the two panels side by
+    side."""
     clean = [
         (str(lab), b if isinstance(b, Mapping) else None, a if isinstance(a, Mapping) else None) for lab, b, a in rows
     ]
     clean = [r for r in clean if r[1] is not None or r[2] is not None]
     if not clean:
         return svg.empty(title)
-    palette = {**OUTCOME_COLORS, **(category_colors or {})}
-    cat_colors = [palette.get(c) or svg.PALETTE[i % len(svg.PALETTE)] for i, c in enumerate(categories)]
     width, left, gap, top, row = 660.0, 104.0, 48.0, 62.0, 28.0
     panel = (width - left - gap - 24.0) / 2
     height = top + row * len(clean) + 30.0
     parts = svg.open_svg(
-        width, height, title, f"shares of {', '.join(categories)} per arm, {panels[0]} and {panels[1]}"
+        width, height, title, f"shares of {', '.join(OUTCOMES)} per arm, {PANELS[0]} and {PANELS[1]}"
     )
     x = 8.0
-    for cat, color in zip(categories, cat_colors):  # legend
-        parts.append(svg.rect(x, 28, 12, 12, color, ' stroke="#888888" stroke-width="0.5"'))
+    for cat in OUTCOMES:  # legend
+        parts.append(svg.rect(x, 28, 12, 12, OUTCOME_COLORS[cat], ' stroke="#888888" stroke-width="0.5"'))
         parts.append(svg.text(x + 16, 38, cat))
-        x += 24 + 7.5 * len(str(cat)) + 10
-    for p, name in enumerate(panels):
+        x += 24 + 7.5 * len(cat) + 10
+    for p, name in enumerate(PANELS):
         px = left + p * (panel + gap)
         parts.append(svg.text(px + panel / 2, top - 6, name, "middle", bold=True))
         for t in (0.0, 0.5, 1.0):
@@ -179,7 +109,7 @@ def stacked_shares_svg(
                 parts.append(svg.text(px + 6, y + 14, "no data", fill=svg.MUTED))
                 continue
             acc = 0.0
-            for cat, color in zip(categories, cat_colors):
+            for cat in OUTCOMES:
                 v = finite(shares.get(cat))
                 if v is None or v <= 0:
                     continue
@@ -188,11 +118,14 @@ def stacked_shares_svg(
                     break
                 w = v * panel
                 parts.append(
-                    svg.rect(px + acc * panel, y, w, 20, color, tip=f"{lab}, {panels[p]}: {cat} {v * 100:.0f}%")
+                    svg.rect(
+                        px + acc * panel, y, w, 20, OUTCOME_COLORS[cat], tip=f"{lab}, {PANELS[p]}: {cat} {v * 100:.0f}%"
+                    )
                 )
                 if w >= 30:
-                    ink = OUTCOME_TEXT.get(str(cat), "#000000")
-                    parts.append(svg.text(px + acc * panel + w / 2, y + 14, f"{v * 100:.0f}%", "middle", ink, 11))
+                    parts.append(
+                        svg.text(px + acc * panel + w / 2, y + 14, f"{v * 100:.0f}%", "middle", OUTCOME_TEXT[cat], 11)
+                    )
                 acc += v
     parts.append("</svg>")
     return "".join(parts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from ragtune.evaluate.plots import clip, finite, fmt_number
+from ragtune.evaluate.formatting import clip, finite, fmt_number
 from ragtune.evaluate.report import svg
 from ragtune.evaluate.report.markup import e
 
@@ -18,7 +18,6 @@ def scatter_svg(
     y_title: str,
     size_title: str = "",
     colors: Mapping[str, str] | None = None,
-    y_range: tuple[float, float] | None = None,
 ) -> str:
     """A labelled bubble chart of ``(label, x, y, size)``; bubble area grows with ``size`` (hollow when unknown)."""
     pts = [(str(lab), finite(x), finite(y), finite(s)) for lab, x, y, s in points]
@@ -32,9 +31,8 @@ def scatter_svg(
     xs = [p[1] for p in pts]
     ys = [p[2] for p in pts]
     xt = svg.nice_ticks(min(0.0, min(xs)), max(xs) * 1.08 if max(xs) > 0 else 1.0)
-    if y_range is None:
-        y_range = (0.0, 1.0) if all(0 <= y <= 1 for y in ys) else (min(0.0, min(ys)), max(ys))
-    yt = svg.nice_ticks(*y_range)
+    y_span = (0.0, 1.0) if all(0 <= y <= 1 for y in ys) else (min(0.0, min(ys)), max(ys))
+    yt = svg.nice_ticks(*y_span)
     x0, x1, y0, y1 = xt[0], xt[-1], yt[0], yt[-1]
 
     def sx(v: float) -> float:

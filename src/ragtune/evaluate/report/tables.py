@@ -6,8 +6,8 @@ size, cost); abstention is not ranked.
 
 from __future__ import annotations
 
-from ragtune.evaluate.plots import finite, fmt_number
-from ragtune.evaluate.report.markup import as_map, e, interval_text, section, table
+from ragtune.evaluate.formatting import as_map, finite, fmt_number, interval_text
+from ragtune.evaluate.report.markup import e, section, table
 from ragtune.evaluate.report.run import RunView
 
 # aggregate metric -> (column label, meaning, direction: 1 higher is better, -1 lower is better, 0 neither)
