@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ragtune.access import Reader, reader_labels
 from ragtune.errors import InputError, RagtuneError
 from ragtune.generate import cite, prompt
 from ragtune.index.store.base import Filters, Hit
@@ -104,7 +105,8 @@ class Answerer:
             self._tuned[variant] = (generator, warnings)
         return self._tuned[variant]
 
-    def _messages(self, questions: list[str], variant: str, k: int | None, filters: Filters | None):
+    def _messages(self, questions: list[str], variant: str, k: int | None, filters: Filters | None,
+                  reader: Reader):
         if variant not in VARIANTS:
             raise InputError(f"unknown variant {variant!r}: choose one of {', '.join(VARIANTS)}")
         if variant not in RETRIEVING:
@@ -112,15 +114,32 @@ class Answerer:
         if self.kb.head() is None:
             raise RagtuneError(f"the knowledge base of {self.project.root} is empty: run `ragtune ingest` first")
         started = time.perf_counter()
-        hits = self.retriever.search_many(questions, k=k, filters=filters)
+        allowed = reader_labels(self.project.config.access, reader)
+        hits = self.retriever.search_many(questions, k=k, filters=filters, allowed=allowed)
         per_question = (time.perf_counter() - started) / max(len(questions), 1)
         return [prompt.rag_messages(q, h) for q, h in zip(questions, hits)], hits, per_question
 
-    def ask(self, question: str, variant: str = "rag", k: int | None = None, filters: Filters | None = None,
-            on_token: Callable[[str], None] | None = None) -> Answer:
-        """Answer one question; ``on_token`` receives text as it is generated."""
-        (messages,), (hits,), retrieval_s = self._messages([question], variant, k, filters)
+    def _warnings(self, variant: str, reader: Reader) -> tuple[object, list[str]]:
+        """The variant's generator and its warnings, with one about learned content for a restricted reader."""
         generator, warnings = self.generator_for(variant)
+        allowed = reader_labels(self.project.config.access, reader)
+        if variant in TRAINED_VARIANTS and allowed is not None:
+            manifest = self.kb.manifest() or {"documents": {}}
+            hidden = sum(1 for d in manifest["documents"].values() if not allowed & set(d.get("labels", [])))
+            if hidden:
+                warnings = [*warnings, f"the {variant} model learned from all {len(manifest['documents'])} documents, "
+                            f"{hidden} of which this reader may not see: access labels restrict retrieval, not "
+                            "what a model has learned"]
+        return generator, warnings
+
+    def ask(self, question: str, variant: str = "rag", k: int | None = None, filters: Filters | None = None,
+            on_token: Callable[[str], None] | None = None, reader: Reader = None) -> Answer:
+        """Answer one question; ``on_token`` receives text as it is generated.
+
+        ``reader``: a user or group(s) of ``access``; retrieval then sees only the documents they may read.
+        """
+        (messages,), (hits,), retrieval_s = self._messages([question], variant, k, filters, reader)
+        generator, warnings = self._warnings(variant, reader)
         if on_token is None:
             gen = generator.chat(messages)
             return self._finish(question, variant, hits, retrieval_s, gen.text, gen.latency_s, gen.first_token_s,
@@ -142,10 +161,10 @@ class Answerer:
         return answer
 
     def ask_many(self, questions: list[str], variant: str = "rag", k: int | None = None,
-                 filters: Filters | None = None) -> list[Answer]:
-        """Answer many questions with batched retrieval and batched generation."""
-        messages, hits, retrieval_s = self._messages(questions, variant, k, filters)
-        generator, warnings = self.generator_for(variant)
+                 filters: Filters | None = None, reader: Reader = None) -> list[Answer]:
+        """Answer many questions with batched retrieval and batched generation (``reader`` as in ask)."""
+        messages, hits, retrieval_s = self._messages(questions, variant, k, filters, reader)
+        generator, warnings = self._warnings(variant, reader)
         generations = generator.chat_batch(messages)
         return [self._finish(q, variant, h, retrieval_s, g.text, g.latency_s, g.first_token_s, g.prompt_tokens,
                              g.completion_tokens, warnings) for q, h, g in zip(questions, hits, generations)]

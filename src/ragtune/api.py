@@ -19,11 +19,15 @@ def ingest(project: str | Path, overrides: list[str] | None = None, rebuild: boo
 
 def ask(project: str | Path, question: str, variant: str = "rag", overrides: list[str] | None = None,
         k: int | None = None, filters: dict[str, Any] | None = None,
-        on_token: Callable[[str], None] | None = None):
-    """Answer a question with a variant (base | rag | ft | hybrid); returns an Answer with numbered sources."""
+        on_token: Callable[[str], None] | None = None, reader: str | list[str] | None = None):
+    """Answer a question with a variant (base | rag | ft | hybrid); returns an Answer with numbered sources.
+
+    ``reader``: a user or group(s) of the project's ``access`` config: retrieval sees only their documents.
+    """
     from ragtune.answer import Answerer
 
-    return Answerer(Project.load(project, overrides)).ask(question, variant, k=k, filters=filters, on_token=on_token)
+    return Answerer(Project.load(project, overrides)).ask(question, variant, k=k, filters=filters, on_token=on_token,
+                                                          reader=reader)
 
 
 def build_data(project: str | Path, overrides: list[str] | None = None):

@@ -43,7 +43,7 @@ def cmd_ask(args: argparse.Namespace) -> None:
     stream = not args.json and not args.no_stream
     on_token = (lambda piece: print(piece, end="", flush=True)) if stream else None
     answer = ask(args.project, args.question, variant=args.variant, overrides=args.set, k=args.k,
-                 filters=_pairs(args.filter, "--filter"), on_token=on_token)
+                 filters=_pairs(args.filter, "--filter"), on_token=on_token, reader=args.reader)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -204,6 +204,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="base (model alone), rag (retrieval), ft (fine-tuned), hybrid (RAFT-tuned + retrieval)")
     p.add_argument("-k", type=int, help="number of chunks to retrieve")
     p.add_argument("--filter", action="append", metavar="FIELD=VALUE", help="metadata filter, e.g. source=policies/*")
+    p.add_argument("--as", dest="reader", metavar="USER|GROUP[,GROUP]",
+                   help="answer for a user (access.users) or groups: retrieve only the documents they may read")
     p.add_argument("--json", action="store_true", help="print the answer and sources as JSON")
     p.add_argument("--no-stream", action="store_true", help="print the answer when complete")
     overridable(p)

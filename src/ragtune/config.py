@@ -49,7 +49,7 @@ class StoreConfig(_Section):
     """Where chunks and vectors live: an embedded LanceDB folder or a PostgreSQL server with pgvector."""
 
     backend: Literal["lancedb", "pgvector"] = "lancedb"
-    path: str = Field("kb", description="LanceDB folder, relative to the project (pgvector: holds the ingest lock).")
+    path: str = Field("kb", description="LanceDB folder, relative to the project (unused by pgvector).")
     url: str | None = Field(
         None,
         description="PostgreSQL connection URL (backend: pgvector), e.g. postgresql://user@host:5432/db, or "
@@ -87,6 +87,77 @@ class StoreConfig(_Section):
         if not url:
             raise ConfigError("store.url is not set: give a postgresql:// URL or env:NAME")
         return url
+
+
+LABEL = re.compile(r"[A-Za-z0-9_.@:-]{1,128}")
+PUBLIC_LABEL = "public"
+
+
+def check_labels(values: list[str]) -> list[str]:
+    """Labels sorted and deduplicated; a ValueError names the first malformed one."""
+    bad = [v for v in values if not LABEL.fullmatch(v)]
+    if bad:
+        raise ValueError(f"label {bad[0]!r}: use letters, digits and _ . @ : - (at most 128)")
+    return sorted(set(values))
+
+
+class AccessRule(_Section):
+    """Access labels for the documents whose path matches a glob pattern."""
+
+    path: str = Field(description="Glob on the document's path under documents/, e.g. 'hr/**' or '*.pdf'.")
+    labels: list[str] = Field(description="Who may read matching documents: group names (or 'public').")
+
+    _labels = field_validator("labels")(classmethod(lambda cls, v: check_labels(v)))
+
+
+class ApiKey(_Section):
+    """A server key and the reader it stands for (its answers use only documents that reader may see)."""
+
+    name: str = Field(description="A name for logs and errors, e.g. the client application.")
+    sha256: str | None = Field(None, description="SHA-256 (hex) of the key: `printf %s KEY | sha256sum`.")
+    env: str | None = Field(None, description="Or: the environment variable that holds the key.")
+    user: str | None = Field(None, description="A user of access.users: the key reads what that user may.")
+    groups: list[str] = Field(default_factory=list, description="Groups (labels) the key may read.")
+
+    _groups = field_validator("groups")(classmethod(lambda cls, v: check_labels(v)))
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> ApiKey:
+        if (self.sha256 is None) == (self.env is None):
+            raise ValueError("give exactly one of sha256 (hash of the key) or env (variable holding the key)")
+        if self.sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", self.sha256.lower()):
+            raise ValueError("sha256 must be 64 hex digits (printf %s KEY | sha256sum)")
+        if self.user is None and not self.groups:
+            raise ValueError("a key reads for someone: give user or groups")
+        return self
+
+
+class AccessConfig(_Section):
+    """Who may read which documents: labels on documents, groups of users, and server keys."""
+
+    default: list[str] = Field(
+        default_factory=lambda: [PUBLIC_LABEL],
+        description="Labels of documents no rule or sidecar labels; [] hides them from every restricted reader.",
+    )
+    rules: list[AccessRule] = Field(default_factory=list, description="Path rules; the first match wins.")
+    users: dict[str, list[str]] = Field(default_factory=dict, description="User -> the groups they belong to.")
+    keys: list[ApiKey] = Field(default_factory=list, description="Server keys that read as a user or groups.")
+
+    _default = field_validator("default")(classmethod(lambda cls, v: check_labels(v)))
+
+    @field_validator("users")
+    @classmethod
+    def _user_groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        check_labels(list(value))
+        return {user: check_labels(groups) for user, groups in value.items()}
+
+    @model_validator(mode="after")
+    def _known_key_users(self) -> AccessConfig:
+        for i, key in enumerate(self.keys):
+            if key.user is not None and key.user not in self.users:
+                known = ", ".join(sorted(self.users)) or "none"
+                raise ValueError(f"keys[{i}] ({key.name}): unknown user {key.user!r} (access.users: {known})")
+        return self
 
 
 class RetrievalConfig(_Section):
@@ -267,6 +338,7 @@ class ProjectConfig(_Section):
     chunking: ChunkingConfig = Field(default_factory=ChunkingConfig)
     embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    access: AccessConfig = Field(default_factory=AccessConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     data: DataConfig = Field(default_factory=DataConfig)

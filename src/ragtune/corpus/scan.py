@@ -17,8 +17,11 @@ class SourceFile:
     sha256: str
 
 
-def _matches(source: str, patterns: list[str]) -> bool:
-    # "**/x" should also match "x" at the top level
+SIDECAR_SUFFIX = ".metadata.json"  # a document's metadata (see ragtune.access), never a document itself
+
+
+def matches(source: str, patterns: list[str]) -> bool:
+    """Whether a relative path matches any glob ("**/x" also matches "x" at the top level)."""
     return any(fnmatch(source, p) or (p.startswith("**/") and fnmatch(source, p[3:])) for p in patterns)
 
 
@@ -40,6 +43,8 @@ def scan_documents(folder: Path, include: list[str], exclude: list[str]) -> list
         if not path.is_file() or path.is_symlink():
             continue
         source = path.relative_to(folder).as_posix()
-        if _matches(source, include) and not _matches(source, exclude):
+        if source.endswith(SIDECAR_SUFFIX):
+            continue
+        if matches(source, include) and not matches(source, exclude):
             found.append(SourceFile(source, path, file_hash(path)))
     return found

@@ -1,15 +1,16 @@
 """The knowledge base: incremental sync of the documents folder into a store, as numbered versions.
 
-Each sync or rollback that changes anything writes a version manifest (documents, their hashes and
-chunk ids). Chunks are content-addressed and kept in the store's archive, so a rollback or an
-unchanged section never needs re-embedding. A sync marks itself pending before it touches the
-searchable chunks; if it is interrupted, the next open restores the last committed version, and the
-next sync completes the work (embeddings already archived are reused).
+Each sync or rollback that changes anything writes a version manifest (documents, their hashes,
+access labels and chunk ids). Chunks are content-addressed and kept in the store's archive, so a
+rollback, a relabelled document or an unchanged section never needs re-embedding. The commit runs in
+the store's transaction (atomic on PostgreSQL); it also marks itself pending before it touches the
+searchable chunks, so on a store without transactions an interrupted commit is undone by the next
+open, and the next sync completes the work (embeddings already archived are reused). One writer at a
+time holds the store's lock.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import time
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ragtune.access import document_labels
 from ragtune.corpus.document import Chunk
 from ragtune.corpus.scan import scan_documents
 from ragtune.errors import ConfigError, InputError, RagtuneError
@@ -38,6 +40,7 @@ class SyncReport:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    relabeled: list[str] = field(default_factory=list)
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     chunks_added: int = 0
@@ -56,7 +59,8 @@ class SyncReport:
         out = [
             head,
             f"  documents: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-            f"{self.unchanged} unchanged, {len(self.skipped)} skipped",
+            f"{self.unchanged} unchanged, {len(self.skipped)} skipped"
+            + (f", {len(self.relabeled)} relabelled" if self.relabeled else ""),
             f"  chunks: {self.chunks_added} added, {self.chunks_removed} removed, {self.chunks_embedded} embedded, "
             f"{self.chunks_total} in total ({self.seconds:.1f} s)",
         ]
@@ -79,6 +83,11 @@ def _version_key(n: int) -> str:
     return f"{VERSIONS}{n:06d}"
 
 
+def chunk_labels(docs: dict[str, Any]) -> dict[str, list[str]]:
+    """The access labels of every chunk of a version's documents, by chunk id."""
+    return {cid: d.get("labels", []) for d in docs.values() for cid in d["chunks"]}
+
+
 class KnowledgeBase:
     """A project's versioned knowledge base over its configured store and embedder."""
 
@@ -87,13 +96,21 @@ class KnowledgeBase:
         self.embedder = Embedder(project.config.embedding)
         self._store: ChunkStore | None = None
         self._holding = False  # this object holds the ingest lock
+        self._recovered = False
 
     @property
     def store(self) -> ChunkStore:
         """The opened store, restored to the last committed version if a sync was interrupted."""
+        store = self._opened()
+        if not self._recovered:
+            self._recovered = True
+            self._recover()
+        return store
+
+    def _opened(self) -> ChunkStore:
+        """The store, opened without recovery (for taking its lock)."""
         if self._store is None:
             self._store = open_store(self.project.config.store, self.project.root)
-            self._recover()
         return self._store
 
     # -- versions -----------------------------------------------------------------------------
@@ -150,14 +167,18 @@ class KnowledgeBase:
             counter = None
             for file in track(files, "parsing", unit="doc"):
                 prev = old_docs.get(file.source)
-                if prev and prev["sha256"] == file.sha256 and same_chunking:
-                    docs[file.source] = prev
-                    report.unchanged += 1
-                    continue
-                if counter is None:
-                    counter = self._counter()
                 try:
+                    labels = document_labels(file.source, file.path, cfg.access)
+                    if prev and prev["sha256"] == file.sha256 and same_chunking:
+                        docs[file.source] = {**prev, "labels": labels}
+                        if prev.get("labels") != labels:
+                            report.relabeled.append(file.source)
+                        report.unchanged += 1
+                        continue
+                    if counter is None:
+                        counter = self._counter()
                     entry, chunks = self._read(file, counter)
+                    entry["labels"] = labels
                 except InputError as exc:
                     report.skipped.append((file.source, str(exc).removeprefix(f"{file.source}: ")))
                     if prev:
@@ -170,17 +191,20 @@ class KnowledgeBase:
             report.removed = sorted(set(old_docs) - set(docs))
             if counter is not None:
                 self._check_sizes(report)
-            target = {cid for d in docs.values() for cid in d["chunks"]}
-            current = store.ids()
-            report.chunks_added, report.chunks_removed = len(target - current), len(current - target)
+            target = chunk_labels(docs)
+            current = store.labels()
+            report.chunks_added = len(target.keys() - current.keys())
+            report.chunks_removed = len(current.keys() - target.keys())
             report.chunks_total = len(target)
             if (head and docs == old_docs and target == current) or (not head and not docs):
                 report.version = head["version"] if head else None
                 report.seconds = time.perf_counter() - started
                 return report
-            fresh = self._embed_missing([new_chunks[i] for i in sorted(target - current) if i in new_chunks], report)
+            missing = sorted(target.keys() - current.keys())
+            fresh = self._embed_missing([new_chunks[i] for i in missing if i in new_chunks], report)
             summary = {"added": len(report.added), "changed": len(report.changed), "removed": len(report.removed),
-                       "unchanged": report.unchanged, "skipped": len(report.skipped)}
+                       "unchanged": report.unchanged, "skipped": len(report.skipped),
+                       "relabeled": len(report.relabeled)}
             report.version = self._commit(docs, settings, "ingest", summary, fresh)
             report.seconds = time.perf_counter() - started
             return report
@@ -250,18 +274,21 @@ class KnowledgeBase:
         number = max([int(k[len(VERSIONS):]) for k in store.meta_keys(VERSIONS)] or [0]) + 1
         manifest = {"version": number, "parent": previous, "created": _now(), "note": note,
                     "settings": settings, "summary": summary, "documents": docs}
-        store.write_meta(PENDING, {"version": number, "restore": previous})
-        self._apply({cid for d in docs.values() for cid in d["chunks"]}, records)
-        store.write_meta(_version_key(number), manifest)
-        store.write_meta(HEAD, {"version": number})
-        store.write_meta(PENDING, None)
+        with store.transaction():
+            store.write_meta(PENDING, {"version": number, "restore": previous})
+            self._apply(chunk_labels(docs), records)
+            store.write_meta(_version_key(number), manifest)
+            store.write_meta(HEAD, {"version": number})
+            store.write_meta(PENDING, None)
         return number
 
-    def _apply(self, target: set[str], records: dict[str, ChunkRecord]) -> None:
-        """Make the searchable chunks exactly ``target`` (records not given come from the archive)."""
+    def _apply(self, target: dict[str, list[str]], records: dict[str, ChunkRecord]) -> None:
+        """Make the searchable chunks exactly ``target``'s ids with its labels (records not given come from
+        the archive; a chunk whose labels changed is rewritten from it)."""
         store = self._store
-        current = store.ids()
-        missing = sorted(target - current)
+        current = store.labels()
+        relabel = {i for i in target.keys() & current.keys() if current[i] != sorted(target[i])}
+        missing = sorted((target.keys() - current.keys()) | relabel)
         needed = [i for i in missing if i not in records]
         found = store.archived(needed) if needed else {}
         lost = [i for i in needed if i not in found]
@@ -270,7 +297,9 @@ class KnowledgeBase:
                 f"{len(lost)} chunks of the target version are not in the archive (e.g. {lost[0]}): "
                 "run `ragtune ingest --rebuild`"
             )
-        store.replace(current - target, [records.get(i) or found[i] for i in missing])
+        add = [records.get(i) or found[i] for i in missing]
+        store.replace((current.keys() - target.keys()) | relabel,
+                      [ChunkRecord(r.chunk, r.vector, sorted(target[r.chunk.id])) for r in add])
 
     def _recover(self) -> None:
         """After an interrupted sync, put the last committed version back in place.
@@ -289,22 +318,14 @@ class KnowledgeBase:
                 pass  # another ingest is running
             return
         head = self.manifest()
-        target = {cid for d in head["documents"].values() for cid in d["chunks"]} if head else set()
-        self._apply(target, {})
+        self._apply(chunk_labels(head["documents"]) if head else {}, {})
         store.write_meta(PENDING, None)
 
     @contextmanager
     def _locked(self):
-        path = self.project.store_dir
-        path.mkdir(parents=True, exist_ok=True)
-        with open(path / ".lock", "w") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RagtuneError(f"another ingest is running on {path}; wait for it to finish") from None
+        with self._opened().lock():
             self._holding = True
             try:
                 yield
             finally:
                 self._holding = False
-                fcntl.flock(handle, fcntl.LOCK_UN)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ragtune.config import RetrievalConfig
 from ragtune.index.embed import Embedder
-from ragtune.index.store.base import ChunkStore, Filters, Hit
+from ragtune.index.store.base import Allowed, ChunkStore, Filters, Hit
 
 
 def minmax_fuse(dense: list[Hit], keyword: list[Hit], dense_weight: float, k: int) -> list[Hit]:
@@ -47,12 +47,13 @@ class Retriever:
         self.store, self.embedder, self.cfg = store, embedder, cfg
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,
-               filters: Filters | None = None) -> list[Hit]:
-        """The top ``k`` chunks for ``query``."""
-        return self.search_many([query], k, mode, filters)[0]
+               filters: Filters | None = None, allowed: Allowed = None) -> list[Hit]:
+        """The top ``k`` chunks for ``query`` (among those holding an ``allowed`` label, when given)."""
+        return self.search_many([query], k, mode, filters, allowed=allowed)[0]
 
     def search_many(self, queries: list[str], k: int | None = None, mode: str | None = None,
-                    filters: Filters | None = None, vectors: np.ndarray | None = None) -> list[list[Hit]]:
+                    filters: Filters | None = None, vectors: np.ndarray | None = None,
+                    allowed: Allowed = None) -> list[list[Hit]]:
         """Search several queries, embedding them in one batch (or using ``vectors`` already embedded)."""
         k = k or self.cfg.k
         mode = mode or self.cfg.mode
@@ -64,8 +65,8 @@ class Retriever:
             vectors = None
         results = []
         for i, query in enumerate(queries):
-            dense = self.store.search_dense(vectors[i], depth, filters) if vectors is not None else []
-            keyword = self.store.search_keyword(query, depth, filters) if mode in ("bm25", "hybrid") else []
+            dense = self.store.search_dense(vectors[i], depth, filters, allowed) if vectors is not None else []
+            keyword = self.store.search_keyword(query, depth, filters, allowed) if mode in ("bm25", "hybrid") else []
             if mode == "dense":
                 results.append(dense[:k])
             elif mode == "bm25":

@@ -3,8 +3,8 @@
 A store builds one per table version, saves it beside the table (Arrow IPC, .npy and bm25s files: no
 pickle), and reloads it while the version is unchanged. Exact dense search is one matrix-vector product
 (about 6 ms for 100k x 384 on two cores); BM25 uses bm25s with English stemming and stop words.
-Filters become a row mask applied inside both searches, so a filter never returns fewer than k rows
-that exist.
+Filters and access labels become a row mask applied inside both searches, so neither ever returns
+fewer than k rows that exist, nor a row outside the mask.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ class Snapshot:
 
     def __init__(self, rows, vectors: np.ndarray, retriever):
         self.rows, self.vectors, self.retriever = rows, vectors, retriever
-        self._columns = {name: rows.column(name).to_pylist() for name in rows.column_names}
+        self._pa = require("pyarrow")
+        self._columns = {name: rows.column(name).to_pylist() for name in rows.column_names if name != "labels"}
         self._stem = _stemmer()
         self._vocab = set(retriever.vocab_dict) if retriever is not None else set()
 
@@ -95,10 +96,23 @@ class Snapshot:
         return cls(rows, vectors, retriever)
 
     # -- search -----------------------------------------------------------------------------------
-    def mask(self, filters: Filters) -> np.ndarray:
-        """True for rows that match every filter ('*' in a value matches any text)."""
+    def mask(self, filters: Filters | None, allowed: list[str] | None = None) -> np.ndarray | None:
+        """True for rows that match every filter ('*' matches any text) and hold an ``allowed`` label.
+
+        None when nothing restricts the search.
+        """
+        if not filters and allowed is None:
+            return None
         pc = require("pyarrow.compute")
         keep = np.ones(self.size, dtype=bool)
+        if allowed is not None:
+            labels = self.rows.column("labels")
+            parents = np.asarray(pc.list_parent_indices(labels), dtype=np.int64)
+            holds = np.asarray(pc.is_in(pc.list_flatten(labels), value_set=self._pa.array(allowed, self._pa.string()))
+                               .fill_null(False), dtype=bool)
+            keep = np.zeros(self.size, dtype=bool)
+            keep[parents[holds]] = True
+        filters = filters or {}
         for key, value in filters.items():
             column = self.rows.column(key)
             match = np.zeros(self.size, dtype=bool)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from ragtune.corpus.document import Chunk
 from ragtune.errors import ConfigError
 
 Filters = dict[str, str | list[str]]
+Allowed = Collection[str] | None  # labels a reader may see; None: no restriction
 FILTERABLE = ("source", "title", "section")
 
 
@@ -51,15 +53,31 @@ def like_pattern(value: str) -> str:
     return escaped.replace("*", "%")
 
 
+def check_allowed(allowed: Allowed) -> list[str] | None:
+    """The labels a restricted search may return, sorted (None: unrestricted; [] returns nothing)."""
+    if allowed is None:
+        return None
+    if isinstance(allowed, str):
+        raise TypeError("allowed must be a collection of labels, not a single string")
+    return sorted(set(allowed))
+
+
 class ChunkStore(ABC):
     """Current chunks (searchable), an archive of every chunk ever stored, and small JSON metadata.
 
     The archive lets a version be restored without re-embedding; metadata holds version manifests.
+    Every current chunk carries access labels; a search given ``allowed`` labels returns only chunks
+    holding at least one of them, and the restriction is part of the search itself (a restricted
+    search still returns k chunks when k visible ones exist).
     """
 
     @abstractmethod
     def ids(self) -> set[str]:
         """Ids of the current (searchable) chunks."""
+
+    @abstractmethod
+    def labels(self) -> dict[str, list[str]]:
+        """Access labels of every current chunk, by id."""
 
     @abstractmethod
     def count(self) -> int:
@@ -78,16 +96,22 @@ class ChunkStore(ABC):
         """Archived records by id (missing ids are absent from the result)."""
 
     @abstractmethod
+    def archive_ids(self) -> set[str]:
+        """Ids of every archived chunk."""
+
+    @abstractmethod
     def get(self, ids: Iterable[str]) -> list[Chunk]:
         """Current chunks by id."""
 
     @abstractmethod
-    def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[Hit]:
-        """Nearest chunks by cosine similarity (score in [-1, 1])."""
+    def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None,
+                     allowed: Allowed = None) -> list[Hit]:
+        """Nearest chunks by cosine similarity (score in [-1, 1]), among those ``allowed`` may see."""
 
     @abstractmethod
-    def search_keyword(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
-        """Best chunks by BM25 keyword score."""
+    def search_keyword(self, query: str, k: int, filters: Filters | None = None,
+                       allowed: Allowed = None) -> list[Hit]:
+        """Best chunks by keyword score, among those ``allowed`` may see."""
 
     @abstractmethod
     def read_meta(self, key: str) -> Any | None:
@@ -104,3 +128,15 @@ class ChunkStore(ABC):
     @abstractmethod
     def drop(self) -> None:
         """Delete everything this store holds."""
+
+    @abstractmethod
+    def lock(self) -> Iterator[None]:
+        """A context manager held by the one writer (ingest, rollback, migrate); raises RagtuneError when taken."""
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes so that readers and a crash see all of them or none, where the backend can.
+
+        The default has no atomicity: callers keep a pending marker and recover from it (see KnowledgeBase).
+        """
+        yield

@@ -1,26 +1,39 @@
 """LanceDB backend: an embedded folder with a `chunks` table, an `archive` table and JSON metadata.
 
 Searches run on an in-memory Snapshot of the current table version (exact dense search and BM25, with
-filters as row masks) up to IN_MEMORY_LIMIT chunks; beyond that, dense search is LanceDB's own.
+filters and access labels as row masks) up to IN_MEMORY_LIMIT chunks; beyond that, dense search is
+LanceDB's own with the same conditions as a pre-filter. One writer at a time holds an flock on
+``<path>/.lock``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ragtune.corpus.document import Chunk
-from ragtune.errors import ConfigError, require
+from ragtune.errors import ConfigError, RagtuneError, require
 from ragtune.index.snapshot import Snapshot
-from ragtune.index.store.base import ChunkRecord, ChunkStore, Filters, Hit, check_filters, like_pattern
+from ragtune.index.store.base import (
+    Allowed,
+    ChunkRecord,
+    ChunkStore,
+    Filters,
+    Hit,
+    check_allowed,
+    check_filters,
+    like_pattern,
+)
 
-CHUNKS, ARCHIVE = "chunks", "archive"
+CHUNKS, ARCHIVE, LOCK = "chunks", "archive", ".lock"
 IN_MEMORY_LIMIT = 500_000
 META_COLUMNS = ["id", "source", "title", "section", "text", "position", "page", "labels"]
 _ID_BATCH = 500
@@ -30,9 +43,11 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def filters_to_sql(filters: Filters | None) -> str | None:
-    """Translate metadata filters to a SQL predicate ('*' becomes LIKE '%')."""
+def filters_to_sql(filters: Filters | None, allowed: list[str] | None = None) -> str | None:
+    """Translate metadata filters and allowed labels to a SQL predicate ('*' becomes LIKE '%')."""
     clauses = []
+    if allowed is not None:
+        clauses.append(f"array_has_any(labels, [{', '.join(map(_quote, allowed))}])" if allowed else "FALSE")
     for key, value in check_filters(filters).items():
         values = value if isinstance(value, list) else [value]
         parts = []
@@ -141,6 +156,10 @@ class LanceStore(ChunkStore):
     def ids(self) -> set[str]:
         return set(self._select(CHUNKS, ["id"]).column("id").to_pylist())
 
+    def labels(self) -> dict[str, list[str]]:
+        data = self._select(CHUNKS, ["id", "labels"])
+        return {i: sorted(ls or []) for i, ls in zip(data.column("id").to_pylist(), data.column("labels").to_pylist())}
+
     def count(self) -> int:
         table = self._table(CHUNKS)
         return table.count_rows() if table is not None else 0
@@ -177,6 +196,9 @@ class LanceStore(ChunkStore):
                                                row["labels"] or [])
         return found
 
+    def archive_ids(self) -> set[str]:
+        return set(self._select(ARCHIVE, ["id"]).column("id").to_pylist())
+
     def get(self, ids: Iterable[str]) -> list[Chunk]:
         chunks: list[Chunk] = []
         for batch in _batches(list(ids)):
@@ -184,23 +206,24 @@ class LanceStore(ChunkStore):
         return chunks
 
     # -- search ---------------------------------------------------------------------------------
-    def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[Hit]:
+    def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None,
+                     allowed: Allowed = None) -> list[Hit]:
         snapshot = self._current_snapshot()
+        filters, allowed = check_filters(filters), check_allowed(allowed)
         if snapshot.size <= IN_MEMORY_LIMIT:
-            mask = snapshot.mask(check_filters(filters)) if filters else None
-            found = snapshot.dense(vector, k, mask)
+            found = snapshot.dense(vector, k, snapshot.mask(filters, allowed))
             return [Hit(_row_chunk(row), score) for row, (_, score) in zip(snapshot.take([i for i, _ in found]), found)]
         query = self._table(CHUNKS).search(np.asarray(vector, np.float32), vector_column_name="vector")
         query = query.distance_type("cosine").select([*META_COLUMNS, "_distance"]).limit(k)
-        where = filters_to_sql(filters)
+        where = filters_to_sql(filters, allowed)
         if where:
             query = query.where(where, prefilter=True)
         return [Hit(_row_chunk(r), 1.0 - float(r["_distance"])) for r in query.to_arrow().to_pylist()]
 
-    def search_keyword(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+    def search_keyword(self, query: str, k: int, filters: Filters | None = None,
+                       allowed: Allowed = None) -> list[Hit]:
         snapshot = self._current_snapshot()
-        mask = snapshot.mask(check_filters(filters)) if filters else None
-        found = snapshot.keyword(query, k, mask)
+        found = snapshot.keyword(query, k, snapshot.mask(check_filters(filters), check_allowed(allowed)))
         return [Hit(_row_chunk(row), score) for row, (_, score) in zip(snapshot.take([i for i, _ in found]), found)]
 
     def _current_snapshot(self) -> Snapshot:
@@ -266,9 +289,24 @@ class LanceStore(ChunkStore):
         with self._lock:
             self._tables.clear()
             self._snapshot, self._snapshot_version, self._generation_seen = None, -1, -1
-            shutil.rmtree(self.path, ignore_errors=True)
+            for child in self.path.iterdir() if self.path.exists() else []:
+                if child.name != LOCK:  # the writer holding the lock keeps it
+                    shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
             self.path.mkdir(parents=True, exist_ok=True)
             self._db = require("lancedb").connect(str(self.path / "lancedb"))
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / LOCK, "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RagtuneError(f"another ingest is running on {self.path}; wait for it to finish") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _row_chunk(row: dict) -> Chunk:

@@ -3,7 +3,10 @@
 Dense search runs on an HNSW index (cosine); filtered searches scan it iteratively (pgvector >= 0.8) so a
 filter never returns fewer than k rows that exist. Keyword search is PostgreSQL full-text search: a generated
 tsvector over title, section and text (GIN index), any query word may match, ranked by ts_rank_cd.
-Metadata filters become WHERE clauses. Stores on the same server URL share one connection pool.
+Metadata filters and access labels (`labels && allowed`, GIN-indexed) become WHERE clauses of the search
+itself. Stores on the same server URL share one connection pool. A KnowledgeBase commit runs in one
+transaction (`transaction()` binds a connection to the thread), so a crash or a reader never sees half of it;
+the writer lock is a PostgreSQL advisory lock, so it holds across machines.
 """
 
 from __future__ import annotations
@@ -11,14 +14,24 @@ from __future__ import annotations
 import atexit
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from ragtune.corpus.document import Chunk
 from ragtune.errors import ConfigError, RagtuneError, require
-from ragtune.index.store.base import ChunkRecord, ChunkStore, Filters, Hit, check_filters, like_pattern
+from ragtune.index.store.base import (
+    Allowed,
+    ChunkRecord,
+    ChunkStore,
+    Filters,
+    Hit,
+    check_allowed,
+    check_filters,
+    like_pattern,
+)
 
 CHUNKS, ARCHIVE, META = "chunks", "archive", "meta"
 COLUMNS = ["id", "source", "title", "section", "text", "position", "page", "labels"]
@@ -122,6 +135,7 @@ class PgVectorStore(ChunkStore):
         self._iterative_scan = version >= (0, 8)
         self._dim: int | None = None
         self._lock = threading.RLock()
+        self._bound = threading.local()  # the connection of a transaction() in progress, per thread
         with self._pool.connection() as conn:
             conn.execute(self._sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
             self._create_meta(conn)
@@ -137,10 +151,24 @@ class PgVectorStore(ChunkStore):
     def _create_meta(self, conn) -> None:
         conn.execute(self._sql("CREATE TABLE IF NOT EXISTS {meta} (key text PRIMARY KEY, value jsonb NOT NULL)"))
 
-    def _where(self, filters: Filters | None) -> tuple[Any, list[str]]:
-        """Metadata filters as a SQL predicate and its parameters ('*' becomes LIKE '%')."""
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """The connection of the transaction in progress on this thread, else one from the pool."""
+        bound = getattr(self._bound, "conn", None)
+        if bound is not None:
+            yield bound
+            return
+        with self._pool.connection() as conn:
+            yield conn
+
+    def _where(self, filters: Filters | None, allowed: Allowed = None) -> tuple[Any, list[Any]]:
+        """Metadata filters and allowed labels as a SQL predicate and its parameters ('*' becomes LIKE '%')."""
         sql = self._psycopg.sql
         clauses, params = [], []
+        allowed = check_allowed(allowed)
+        if allowed is not None:
+            clauses.append(sql.SQL("labels && %s::text[]"))
+            params.append(allowed)
         for key, value in check_filters(filters).items():
             parts = []
             for v in value if isinstance(value, list) else [value]:
@@ -177,6 +205,7 @@ class PgVectorStore(ChunkStore):
                                    "USING hnsw (vector vector_cosine_ops)"))
             conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_tsv_gin ON {chunks} USING gin (tsv)"))
             conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_source ON {chunks} (source text_pattern_ops)"))
+            conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_labels ON {chunks} USING gin (labels)"))
             self._dim = self._stored_dim(conn)
         if self._dim != dim:
             raise ConfigError(
@@ -187,7 +216,7 @@ class PgVectorStore(ChunkStore):
 
     def _rows(self, query, params: Iterable[Any] = ()) -> list[tuple]:
         """Rows of a read over the chunk tables ([] when they do not exist yet)."""
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             if not self._ensure_tables(conn, None):
                 return []
             try:
@@ -210,6 +239,9 @@ class PgVectorStore(ChunkStore):
     def ids(self) -> set[str]:
         return {row[0] for row in self._rows(self._sql("SELECT id FROM {chunks}"))}
 
+    def labels(self) -> dict[str, list[str]]:
+        return {row[0]: sorted(row[1] or []) for row in self._rows(self._sql("SELECT id, labels FROM {chunks}"))}
+
     def count(self) -> int:
         rows = self._rows(self._sql("SELECT count(*) FROM {chunks}"))
         return int(rows[0][0]) if rows else 0
@@ -217,7 +249,7 @@ class PgVectorStore(ChunkStore):
     def replace(self, delete: Iterable[str], add: list[ChunkRecord]) -> None:
         add = list({r.chunk.id: r for r in add}.values())
         gone = sorted(set(delete) | {r.chunk.id for r in add})
-        with self._lock, self._pool.connection() as conn, conn.transaction():
+        with self._lock, self._connection() as conn, conn.transaction():
             if not self._ensure_tables(conn, len(add[0].vector) if add else None):
                 return
             if gone:
@@ -229,7 +261,7 @@ class PgVectorStore(ChunkStore):
         if not records:
             return
         unique = list({r.chunk.id: r for r in records}.values())
-        with self._lock, self._pool.connection() as conn, conn.transaction():
+        with self._lock, self._connection() as conn, conn.transaction():
             self._ensure_tables(conn, len(unique[0].vector))
             conn.execute(self._sql("CREATE TEMP TABLE ragtune_staging (LIKE {archive}) ON COMMIT DROP"))
             self._copy(conn, self._psycopg.sql.Identifier("ragtune_staging"), unique)
@@ -243,6 +275,9 @@ class PgVectorStore(ChunkStore):
                                     "FROM {archive} WHERE id = ANY(%s)"), [wanted])
         return {row[0]: ChunkRecord(_row_chunk(row), _as_array(row[8]), list(row[7] or [])) for row in rows}
 
+    def archive_ids(self) -> set[str]:
+        return {row[0] for row in self._rows(self._sql("SELECT id FROM {archive}"))}
+
     def get(self, ids: Iterable[str]) -> list[Chunk]:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
@@ -253,35 +288,37 @@ class PgVectorStore(ChunkStore):
         return [by_id[i] for i in wanted if i in by_id]
 
     # -- search ---------------------------------------------------------------------------------
-    def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[Hit]:
+    def search_dense(self, vector: np.ndarray, k: int, filters: Filters | None = None,
+                     allowed: Allowed = None) -> list[Hit]:
         if k <= 0:
             return []
-        where, params = self._where(filters)
+        where, params = self._where(filters, allowed)
         query = self._sql(
             "WITH hits AS MATERIALIZED (SELECT id, source, title, section, text, position, page, "
             "vector <=> %s AS distance FROM {chunks} WHERE {where} ORDER BY distance LIMIT %s) "
             "SELECT * FROM hits ORDER BY distance + 0, id", where=where)
-        with self._pool.connection() as conn:
+        with self._connection() as conn, conn.transaction():
             if not self._ensure_tables(conn, None):
                 return []
             conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(max(k, 40), _EF_SEARCH_MAX))])
             if self._iterative_scan:
                 conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-            elif filters or k > _EF_SEARCH_MAX:
+            elif filters or allowed is not None or k > _EF_SEARCH_MAX:
                 conn.execute("SELECT set_config('enable_indexscan', 'off', true)")  # exact scan: never too few
             rows = conn.execute(query, [np.asarray(vector, dtype=np.float32), *params, k]).fetchall()
         return [Hit(_row_chunk(row), 1.0 - float(row[7])) for row in rows]
 
-    def search_keyword(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+    def search_keyword(self, query: str, k: int, filters: Filters | None = None,
+                       allowed: Allowed = None) -> list[Hit]:
         if k <= 0 or not query.strip():
             return []
-        where, params = self._where(filters)
+        where, params = self._where(filters, allowed)
         search = self._sql(
             "SELECT id, source, title, section, text, position, page, ts_rank_cd(tsv, query.q, 1) AS score "
             "FROM {chunks}, (SELECT %s::tsquery AS q) AS query WHERE tsv @@ query.q AND {where} "
             "ORDER BY score DESC, id LIMIT %s",
             where=where)
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             if not self._ensure_tables(conn, None):
                 return []
             lexemes = conn.execute("SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s))",
@@ -299,13 +336,13 @@ class PgVectorStore(ChunkStore):
 
     def read_meta(self, key: str) -> Any | None:
         self._check_key(key)
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             row = conn.execute(self._sql("SELECT value FROM {meta} WHERE key = %s"), [key]).fetchone()
         return row[0] if row else None
 
     def write_meta(self, key: str, value: Any) -> None:
         self._check_key(key)
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             if value is None:
                 conn.execute(self._sql("DELETE FROM {meta} WHERE key = %s"), [key])
             else:
@@ -314,16 +351,49 @@ class PgVectorStore(ChunkStore):
                                        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"), [key, jsonb(value)])
 
     def meta_keys(self, prefix: str) -> list[str]:
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             rows = conn.execute(self._sql('SELECT key FROM {meta} WHERE starts_with(key, %s) ORDER BY key COLLATE "C"'),
                                 [prefix]).fetchall()
         return [row[0] for row in rows]
 
     def drop(self) -> None:
-        with self._lock, self._pool.connection() as conn, conn.transaction():
+        with self._lock, self._connection() as conn, conn.transaction():
             conn.execute(self._sql("DROP TABLE IF EXISTS {chunks}, {archive}, {meta}"))
             self._create_meta(conn)
             self._dim = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every store call on this thread inside the block runs in one transaction (nested: savepoints)."""
+        if getattr(self._bound, "conn", None) is not None:
+            with self._bound.conn.transaction():
+                yield
+            return
+        with self._pool.connection() as conn:
+            self._bound.conn = conn
+            try:
+                with conn.transaction():
+                    yield
+            finally:
+                self._bound.conn = None
+                self._dim = None  # tables created in a rolled-back transaction do not exist
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """A session advisory lock on the schema's name: one writer per schema, across machines.
+
+        Held on a connection of its own (autocommit: no transaction stays open); a killed writer's
+        connection closes and the server releases the lock.
+        """
+        key = f"ragtune:{self.schema}"
+        with self._psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
+            if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key]).fetchone()[0]:
+                raise RagtuneError(f"another ingest is running on PostgreSQL schema {self.schema!r} at "
+                                   f"{redact(self.url)}; wait for it to finish")
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
 
 
 def _as_array(value: Any) -> np.ndarray:
