@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from ragtune import ConfigError, Project, RagtuneError, ingest, kb_rollback, load_config
+from ragtune.config import RetrievalConfig
 from ragtune.corpus.document import Chunk
 from ragtune.errors import MissingDependencyError
 from ragtune.index.kb import KnowledgeBase
@@ -283,3 +284,70 @@ def test_ingest_versions_rollback_and_retrieval_on_pgvector(make_project, pg_url
     rebuilt = ingest(root, rebuild=True)
     assert rebuilt.version == 1 and KnowledgeBase(project).store.ids() == v2_ids
     assert [v["version"] for v in KnowledgeBase(project).versions()] == [1]
+
+
+# -- access labels ------------------------------------------------------------------------------
+GROUPS = [f"g{i}" for i in range(12)]
+WORDS = ["pump", "valve", "boiler", "invoice", "salary", "contract", "holiday", "turbine", "sensor", "audit",
+         "pension", "gasket", "ledger", "bonus", "warranty", "filter", "compressor", "payroll", "tender", "rotor"]
+
+
+def labelled_records(n: int, seed: int) -> list[ChunkRecord]:
+    """Chunks with 0-3 random group labels (none: visible to no restricted reader) and texts of random words."""
+    rng = np.random.default_rng(seed)
+    vectors = unit(rng.normal(size=(n, DIM)))
+    out = []
+    for i in range(n):
+        labels = sorted({str(g) for g in rng.choice(GROUPS, size=rng.integers(0, 4), replace=False)})
+        text = " ".join(rng.choice(WORDS, size=6))
+        chunk = Chunk(id=f"a{i:05d}", source=f"dept{i % 5}/doc{i % 40}.md", title="", section="", text=text,
+                      position=i)
+        out.append(ChunkRecord(chunk, vectors[i], labels=labels))
+    return out
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_randomized_readers_never_see_a_chunk_outside_their_labels(backend, request, tmp_path):
+    """1,000 random readers x dense, keyword and hybrid queries (some with metadata filters): every returned
+    chunk holds one of the reader's labels, and a restricted search still returns k when k visible chunks match."""
+    store = new_store(backend, request, tmp_path)
+    recs = labelled_records(800, seed=7)
+    store.archive(recs)
+    store.replace([], recs)
+    labels_of = {r.chunk.id: set(r.labels) for r in recs}
+    source_of = {r.chunk.id: r.chunk.source for r in recs}
+    assert store.labels() == {i: sorted(ls) for i, ls in labels_of.items()}
+    retriever = Retriever(store, None, RetrievalConfig())
+    rng = np.random.default_rng(11)
+    checked = returned = 0
+    for trial in range(1000):
+        allowed = [str(g) for g in rng.choice(GROUPS + ["nobody"], size=rng.integers(0, 5), replace=False)]
+        filters = {"source": f"dept{rng.integers(5)}/*"} if trial % 4 == 0 else None
+        k = int(rng.integers(1, 25))
+        visible = {i for i, ls in labels_of.items() if ls & set(allowed)
+                   and (filters is None or source_of[i].startswith(filters["source"][:-1]))}
+        vector = unit(rng.normal(size=DIM))
+        dense = [h.chunk.id for h in store.search_dense(vector, k, filters, allowed=allowed)]
+        words = " ".join(rng.choice(WORDS, size=2))
+        keyword = [h.chunk.id for h in store.search_keyword(words, k, filters, allowed=allowed)]
+        assert set(dense) <= visible and set(keyword) <= visible, (trial, allowed, filters)
+        assert len(dense) == min(k, len(visible)), (trial, allowed, filters, len(dense), len(visible))
+        if trial % 5 == 0:
+            hybrid = retriever.search_many([words], k=k, mode="hybrid", filters=filters, vectors=vector[None, :],
+                                           allowed=allowed)[0]
+            assert {h.chunk.id for h in hybrid} <= visible
+        checked += 1
+        returned += len(dense) + len(keyword)
+    assert checked == 1000 and returned > 10_000  # the searches did return chunks, not only empty lists
+    assert store.search_dense(unit(np.ones(DIM)), 5, allowed=[]) == []  # a reader with no labels sees nothing
+    assert len(store.search_dense(unit(np.ones(DIM)), 5)) == 5  # no reader: everything
+
+
+def test_a_restricted_keyword_search_returns_k_of_the_visible_matches(store):
+    recs = labelled_records(300, seed=3)
+    store.replace([], recs)
+    everything = [h.chunk.id for h in store.search_keyword("payroll bonus", 300)]
+    allowed = ["g1", "g4"]
+    visible = [i for i in everything if {"g1", "g4"} & set(next(r.labels for r in recs if r.chunk.id == i))]
+    restricted = [h.chunk.id for h in store.search_keyword("payroll bonus", 10, allowed=allowed)]
+    assert len(restricted) == min(10, len(visible)) and set(restricted) <= set(visible)

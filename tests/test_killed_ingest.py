@@ -1,0 +1,143 @@
+"""An ingest killed (SIGKILL) in the middle of its commit leaves the previous version whole, on both stores;
+one writer at a time, across machines on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+
+import pytest
+
+from ragtune import Project, RagtuneError, ingest
+from ragtune.index.kb import PENDING, KnowledgeBase
+
+DOCS = {
+    "warranty.md": "# Warranty\n\nThe X200 logger is covered for 38 months.\n",
+    "returns.md": "# Returns\n\nReturns must be requested within 45 days of delivery.\n",
+    "travel.md": "# Travel\n\nHotel nights are reimbursed up to 180 euros per night.\n",
+}
+PG_STORE = "store:\n  backend: pgvector\n  url: env:RAGTUNE_TEST_PG_URL\n  pg_schema: {schema}\n"
+
+# A child process that ingests, stalling at the worst moment: after the old chunks are deleted and before the
+# new ones are added (LanceDB), or after the transaction has started writing (PostgreSQL, stalled by a lock).
+CHILD = textwrap.dedent("""
+    import sys, time
+    from ragtune.index.store.lancedb import LanceStore
+    original = LanceStore.replace
+
+    def stalled(self, delete, add):
+        original(self, delete, [])
+        print("stalled", flush=True)
+        time.sleep(600)
+
+    LanceStore.replace = stalled
+    import ragtune
+    ragtune.ingest(sys.argv[1])
+""")
+
+
+def change_documents(root) -> None:
+    (root / "documents" / "warranty.md").write_text(DOCS["warranty.md"].replace("38", "40"), encoding="utf-8")
+    (root / "documents" / "travel.md").unlink()
+    (root / "documents" / "fleet.md").write_text("# Fleet\n\nVans are serviced every 20,000 km.\n", encoding="utf-8")
+
+
+def state(root) -> tuple[int | None, set[str], object]:
+    kb = KnowledgeBase(Project.load(root))
+    return kb.head(), kb.store.ids(), kb.store.read_meta(PENDING)
+
+
+def committed_ids(root) -> set[str]:
+    kb = KnowledgeBase(Project.load(root))
+    return {cid for d in kb.manifest()["documents"].values() for cid in d["chunks"]}
+
+
+def wait_for(predicate, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the ingest to reach its commit")
+        time.sleep(0.2)
+
+
+def test_lancedb_ingest_killed_between_delete_and_add_recovers_the_previous_version(make_project):
+    root = make_project(DOCS)
+    ingest(root)
+    head, before, _ = state(root)
+    change_documents(root)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(root)], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "RAGTUNE_PROGRESS": "0"})
+    try:
+        assert child.stdout.readline().strip() == "stalled"
+        from ragtune.index.store.lancedb import LanceStore
+
+        assert LanceStore(root / "kb").ids() < before  # a store opened without recovery: half-written now
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert state(root) == (head, before, None)  # opening recovered the previous version
+    report = ingest(root)
+    assert report.version == head + 1 and report.chunks_embedded == 0  # the killed run's embeddings were kept
+    assert state(root)[1] == committed_ids(root)
+
+
+def pg_waiting_backends(url: str, pid_excluded: int) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> %s",
+                            [pid_excluded]).fetchone()[0]
+
+
+def test_pgvector_ingest_killed_inside_its_commit_leaves_the_previous_version_whole(make_project, pg_url,
+                                                                                     monkeypatch):
+    import psycopg
+
+    monkeypatch.setenv("RAGTUNE_TEST_PG_URL", pg_url)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    root = make_project(DOCS, config=PG_STORE.format(schema=schema))
+    ingest(root)
+    head, before, _ = state(root)
+    change_documents(root)
+    with psycopg.connect(pg_url) as blocker:
+        # EXCLUSIVE lets the ingest read the chunks table but stalls its first write there, inside the commit
+        blocker.execute(f'LOCK TABLE "{schema}".chunks IN EXCLUSIVE MODE')
+        blocker_pid = blocker.execute("SELECT pg_backend_pid()").fetchone()[0]
+        child = subprocess.Popen([sys.executable, "-m", "ragtune", "ingest", str(root)],
+                                 env={**os.environ, "RAGTUNE_PROGRESS": "0"}, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for(lambda: child.poll() is not None or pg_waiting_backends(pg_url, blocker_pid) > 0)
+            assert child.poll() is None, child.stderr.read()
+            with psycopg.connect(pg_url, autocommit=True) as peek:  # the commit is under way, not visible
+                pending = peek.execute(f'SELECT count(*) FROM "{schema}".meta WHERE key = %s', [PENDING]).fetchone()
+                assert pending[0] == 0
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        blocker.rollback()
+    assert state(root) == (head, before, None)
+    report = ingest(root)
+    assert report.version == head + 1 and report.chunks_embedded == 0
+    assert state(root)[1] == committed_ids(root)
+
+
+def test_pgvector_writer_lock_holds_across_project_folders(make_project, pg_url, monkeypatch, tmp_path):
+    """Two checkouts of one project on two machines share the schema, not a lock file: the second waits its turn."""
+    monkeypatch.setenv("RAGTUNE_TEST_PG_URL", pg_url)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    root = make_project(DOCS, config=PG_STORE.format(schema=schema))
+    ingest(root)
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "ragtune.yaml").write_text((root / "ragtune.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (other / "documents").symlink_to(root / "documents")
+    busy = f"another ingest is running on PostgreSQL schema '{schema}'"
+    with KnowledgeBase(Project.load(root)).store.lock(), pytest.raises(RagtuneError, match=busy):
+        ingest(other)
+    assert ingest(other).version == 1  # unchanged documents: no new version, and the lock is free again
