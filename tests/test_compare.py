@@ -186,12 +186,3 @@ def test_update_folder_errors_name_the_file_and_line(example_project, tmp_path):
     update = load_update(project)
     assert [(q.kind, q.old, q.new) for q in update.questions] == [("changed", ["1"], ["2", "two"]),
                                                                   ("added", [], ["3"])]
-
-
-def test_freshness_refuses_stores_it_cannot_copy(example_project):
-    from ragtune.evaluate.freshness import load_update
-    from ragtune.project import Project
-
-    project = Project.load(example_project, ["store.backend=pgvector", "store.url=postgresql://localhost/none"])
-    with pytest.raises(InputError, match="lancedb store only"):
-        load_update(project)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ragtune.config import config_schema
+from ragtune.config import StoreConfig, config_schema
 from ragtune.project import Project, init_project
 
 
@@ -78,6 +78,16 @@ def kb_rollback(project: str | Path, version: int) -> int:
     return KnowledgeBase(Project.load(project)).rollback(version)
 
 
+def migrate(project: str | Path, to: dict[str, Any] | StoreConfig, replace: bool = False, switch: bool = False):
+    """Copy the knowledge base to another store, versions, access labels and archive included (nothing is
+    re-embedded); ``to``: store settings like ragtune.yaml's ``store:``, e.g. {"backend": "pgvector", "url":
+    "env:RAGTUNE_PG_URL"}. A non-empty target is refused unless ``replace``; with ``switch`` ragtune.yaml then names
+    the new store. Returns a MigrateReport."""
+    from ragtune.index.migrate import migrate_project, target_config
+
+    return migrate_project(Project.load(project), target_config(to), replace=replace, switch=switch)
+
+
 def compare(project: str | Path, variants: list[str] | None = None, arms: list[Any] | None = None,
             freshness: bool = False, limit: int | None = None, train_missing: bool | None = None,
             overrides: list[str] | None = None, log: Callable[[str], None] | None = None):
@@ -140,4 +150,4 @@ def serve(project: str | Path, host: str = "127.0.0.1", port: int = 8000, api_ke
 
 
 __all__ = ["ask", "build_data", "compare", "config_schema", "export", "ingest", "init_project", "kb_rollback",
-           "kb_versions", "model_status", "recommend", "report", "serve", "train"]
+           "kb_versions", "migrate", "model_status", "recommend", "report", "serve", "train"]

@@ -106,6 +106,15 @@ def cmd_kb(args: argparse.Namespace) -> None:
               "the next `ragtune ingest` syncs the documents folder again")
 
 
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from ragtune import migrate
+
+    to = {"backend": args.to, "path": args.path, "url": args.url, "pg_schema": args.pg_schema}
+    report = migrate(args.project, {k: v for k, v in to.items() if v is not None}, replace=args.replace,
+                     switch=args.switch)
+    print("\n".join(report.lines()))
+
+
 def _arm(text: str):
     """NAME=VARIANT[:KEY=VALUE,...] -> ArmConfig (e.g. rag-k2=rag:retrieval.k=2)."""
     import yaml
@@ -229,6 +238,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["versions", "rollback"])
     p.add_argument("version", nargs="?", type=int)
 
+    p = verb("migrate", cmd_migrate, "copy the knowledge base to another store (versions and labels included)")
+    p.add_argument("--to", required=True, choices=["lancedb", "pgvector"], help="the target store's backend")
+    p.add_argument("--path", metavar="FOLDER", help="lancedb: the target folder, relative to the project")
+    p.add_argument("--url", metavar="URL|env:NAME", help="pgvector: a postgresql:// URL, or env:NAME to read it")
+    p.add_argument("--pg-schema", metavar="NAME", help="pgvector: the target schema (default: ragtune_<folder>)")
+    p.add_argument("--replace", action="store_true", help="delete a knowledge base already in the target first")
+    p.add_argument("--switch", action="store_true", help="then make ragtune.yaml use the target store")
+
     p = verb("compare", cmd_compare, "measure base, rag, ft and hybrid side by side on the held-out questions")
     p.add_argument("--variants", help="comma-separated subset, e.g. rag,ft (default: evaluation.variants)")
     p.add_argument("--arm", action="append", metavar="NAME=VARIANT[:KEY=VALUE,...]",
@@ -254,7 +271,8 @@ def _parser() -> argparse.ArgumentParser:
     p = verb("serve", cmd_serve, "serve the variants as an OpenAI-compatible API (needs ragtune[serve])")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--api-key", help="bearer key every /v1 request must send (default: $RAGTUNE_API_KEY)")
+    p.add_argument("--api-key", help="owner key: reads every document; with it or access.keys, every /v1 request "
+                                     "must send a key (default: $RAGTUNE_API_KEY)")
     p.add_argument("--allow-no-key", action="store_true", help="listen beyond loopback without an API key")
     p.add_argument("--max-concurrency", type=int, metavar="N", help="model calls at once (default: 4)")
     p.add_argument("--max-queue", type=int, metavar="N", help="requests waiting for a slot before 503 (default: 32)")

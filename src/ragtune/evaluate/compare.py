@@ -170,7 +170,7 @@ def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any],
         with stages(f"latency {arm.name} ({min(probes, len(used))} single questions)"):
             perf.update(probe.latency(answerer, arm.variant, [p.question for p in used[:probes]]))
     perf.update(weights_mb=probe.weights_mb(answerer.generator_for(arm.variant)[0]),
-                index_mb=probe.folder_mb(answerer.project.store_dir) if arm.variant in RETRIEVING else None,
+                index_mb=round(answerer.kb.store.size_bytes() / 2**20, 2) if arm.variant in RETRIEVING else None,
                 peak_rss_mb=memory.peak_mb)
     return samples, perf, answers[0].warnings if answers else []
 
@@ -310,7 +310,7 @@ def _freshness(project: Project, update: freshness.Update, plan: list[ArmConfig]
                 "reused_answers": not retrieves,
             }
     finally:
-        shutil.rmtree(workspace, ignore_errors=True)
+        freshness.remove_copy(project, workspace)
     return {"update": project.config.evaluation.freshness.update, "kb_before": sync.previous,
             "kb_after": sync.version, "reindex_s": round(sync.seconds, 2),
             "documents": {"added": len(sync.added), "changed": len(sync.changed), "removed": len(sync.removed)},

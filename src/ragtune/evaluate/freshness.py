@@ -3,13 +3,19 @@
 An update folder holds ``documents/`` (new and changed files at their paths), an optional ``removed.txt`` (one
 path per line, relative to documents/) and ``questions.jsonl`` (question, old_answer, new_answer, aliases of the
 new answer, kind: changed | added | removed). The project's own documents and knowledge base are never touched:
-the update is applied to a copy under the run folder, which is deleted afterwards.
+the update is applied to a copy under the run folder (on PostgreSQL, a copy of the knowledge base in a temporary
+schema), which ``remove_copy`` deletes afterwards.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import re
+import secrets
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +26,10 @@ from ragtune.evaluate.formatting import OUTCOMES
 from ragtune.project import Project
 
 KINDS = ("changed", "added", "removed")
+SCHEMA_FILE = "pg_schema"  # in the workspace: the temporary PostgreSQL schema of a pgvector project's copy
+_FRESH_SCHEMA = re.compile(r"[a-z_][a-z0-9_]*_fresh_[0-9a-f]{8}")
+_TEMP_SCHEMAS: dict[str, str] = {}  # schema -> url, dropped at exit if remove_copy was not called
+_TEMP_LOCK = threading.Lock()
 
 
 @dataclass
@@ -46,10 +56,6 @@ class Update:
 
 def load_update(project: Project) -> Update:
     """Read the update named by evaluation.freshness.update; errors say what the folder must hold."""
-    if project.config.store.backend != "lancedb":
-        raise InputError(f"compare --freshness applies the update to a copy of the knowledge base, which is supported "
-                         f"for the lancedb store only (this project uses {project.config.store.backend}); run the "
-                         "freshness comparison on a LanceDB copy of the project")
     folder = project.root / project.config.evaluation.freshness.update
     documents, questions_path = folder / "documents", folder / "questions.jsonl"
     if not documents.is_dir() or not questions_path.is_file():
@@ -85,9 +91,9 @@ def _link_or_copy(src: str, dst: str) -> None:
 
 def updated_copy(project: Project, update: Update, workspace: Path) -> Project:
     """A project view whose documents are the current ones with the update laid over them, and whose store is
-    a copy of the current one (so syncing it re-indexes only what the update changed)."""
-    if workspace.exists():
-        shutil.rmtree(workspace)
+    a copy of the current one (so syncing it re-indexes only what the update changed): a folder under
+    ``workspace`` for LanceDB, a temporary schema for PostgreSQL. ``remove_copy`` deletes both."""
+    remove_copy(project, workspace)
     documents, store = workspace / "documents", workspace / "store"
     shutil.copytree(project.documents_dir, documents, copy_function=_link_or_copy)
     for path in update.removed:
@@ -101,12 +107,65 @@ def updated_copy(project: Project, update: Update, workspace: Path) -> Project:
             dst.parent.mkdir(parents=True, exist_ok=True)
             dst.unlink(missing_ok=True)
             shutil.copy2(src, dst)
-    if project.store_dir.is_dir():
-        shutil.copytree(project.store_dir, store, ignore=shutil.ignore_patterns(".lock"))
     cfg = project.config.model_copy(deep=True)
     cfg.documents = str(documents.resolve())
-    cfg.store.path = str(store.resolve())
+    if cfg.store.backend == "pgvector":
+        cfg.store.pg_schema = _copy_to_temporary_schema(project, workspace)
+    else:
+        if project.store_dir.is_dir():
+            shutil.copytree(project.store_dir, store, ignore=shutil.ignore_patterns(".lock"))
+        cfg.store.path = str(store.resolve())
     return Project(root=project.root, config=cfg)
+
+
+def _copy_to_temporary_schema(project: Project, workspace: Path) -> str:
+    """Copy a pgvector project's knowledge base into a new schema beside its own; returns the schema's name."""
+    from ragtune.index.kb import KnowledgeBase
+    from ragtune.index.migrate import copy_store
+    from ragtune.index.store import default_pg_schema
+    from ragtune.index.store.pgvector import PgVectorStore
+
+    cfg = project.config.store
+    url = cfg.resolved_url()
+    schema = f"{(cfg.pg_schema or default_pg_schema(project.root))[:46]}_fresh_{secrets.token_hex(4)}"
+    (workspace / SCHEMA_FILE).write_text(schema, encoding="utf-8")  # for remove_copy
+    with _TEMP_LOCK:
+        if not _TEMP_SCHEMAS:  # (again) after pgvector's own exit handler, so it runs before the pools close
+            atexit.unregister(_drop_leftover_schemas)
+            atexit.register(_drop_leftover_schemas)
+        _TEMP_SCHEMAS[schema] = url
+    try:
+        copy_store(KnowledgeBase(project).store, PgVectorStore(url, schema))
+    except BaseException:
+        _drop_schema(url, schema)
+        raise
+    return schema
+
+
+def remove_copy(project: Project, workspace: Path) -> None:
+    """Delete what ``updated_copy`` made: the workspace folder and, on PostgreSQL, the temporary schema."""
+    marker = workspace / SCHEMA_FILE
+    schema = marker.read_text(encoding="utf-8").strip() if marker.is_file() else ""
+    if _FRESH_SCHEMA.fullmatch(schema) and project.config.store.backend == "pgvector":
+        _drop_schema(project.config.store.resolved_url(), schema)
+    shutil.rmtree(workspace, ignore_errors=True)
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    from ragtune.index.store.pgvector import PgVectorStore
+
+    PgVectorStore(url, schema).drop_schema()
+    with _TEMP_LOCK:
+        _TEMP_SCHEMAS.pop(schema, None)
+
+
+def _drop_leftover_schemas() -> None:
+    """Drop temporary schemas whose run ended without ``remove_copy`` (best effort)."""
+    with _TEMP_LOCK:
+        left = list(_TEMP_SCHEMAS.items())
+    for schema, url in left:
+        with contextlib.suppress(Exception):  # the server may be gone at exit
+            _drop_schema(url, schema)
 
 
 def outcome_shares(outcomes: list[str]) -> dict[str, float]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,8 +63,3 @@ def weights_mb(generator: Any) -> float | None:
     if model is None or not hasattr(model, "parameters"):
         return None
     return round(sum(p.numel() * p.element_size() for p in model.parameters()) / 2**20, 1)
-
-
-def folder_mb(path: Path) -> float:
-    """Size of the files under a folder."""
-    return round(sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 2**20, 2)

@@ -27,7 +27,7 @@ from ragtune.index.store import ChunkRecord, ChunkStore, open_store
 from ragtune.progress import bar, track
 from ragtune.project import Project
 
-HEAD, PENDING, VERSIONS = "head", "pending", "versions/"
+HEAD, PENDING, VERSIONS, OWNER = "head", "pending", "versions/", "project"
 _EMBED_BATCH = 256
 
 
@@ -110,8 +110,20 @@ class KnowledgeBase:
     def _opened(self) -> ChunkStore:
         """The store, opened without recovery (for taking its lock)."""
         if self._store is None:
-            self._store = open_store(self.project.config.store, self.project.root)
+            store = open_store(self.project.config.store, self.project.root)
+            self._check_owner(store)
+            self._store = store
         return self._store
+
+    def _check_owner(self, store: ChunkStore) -> None:
+        """A PostgreSQL schema is found by name, so refuse one that another project wrote."""
+        cfg = self.project.config
+        owner = store.read_meta(OWNER) if cfg.store.backend == "pgvector" else None
+        if owner and owner.get("name") != cfg.name:
+            raise ConfigError(
+                f"the PostgreSQL schema {getattr(store, 'schema', '?')!r} holds the knowledge base of project "
+                f"{owner.get('name')!r}, not {cfg.name!r}: set store.pg_schema to a schema of this project's own"
+            )
 
     # -- versions -----------------------------------------------------------------------------
     def head(self) -> int | None:
@@ -275,6 +287,7 @@ class KnowledgeBase:
         manifest = {"version": number, "parent": previous, "created": _now(), "note": note,
                     "settings": settings, "summary": summary, "documents": docs}
         with store.transaction():
+            store.write_meta(OWNER, {"name": self.project.config.name})
             store.write_meta(PENDING, {"version": number, "restore": previous})
             self._apply(chunk_labels(docs), records)
             store.write_meta(_version_key(number), manifest)

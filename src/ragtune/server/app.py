@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from ragtune.errors import InputError, RagtuneError
 from ragtune.server import shapes
-from ragtune.server.auth import BearerKey
+from ragtune.server.auth import BearerKey, request_reader, server_keys
 from ragtune.server.errors import ApiError, from_exception, install
 from ragtune.server.limits import BodySizeLimit, Limiter
 from ragtune.server.page import install_page
@@ -42,8 +42,9 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None,
                on_ready: Callable[[list[str]], None] | None = None) -> FastAPI:
     """The API of the project at ``project_root``.
 
-    ``api_key_hash``: hex SHA-256 of the bearer key every /v1, /api and /report route requires (None: no key);
-    the page at / and its static files stay open so it can ask for the key.
+    ``api_key_hash``: hex SHA-256 of the owner key, which reads every document (None: no owner key). The project's
+    ``access.keys`` are accepted too, each reading as its user or groups (``env:`` keys are read now). With any key,
+    every /v1, /api and /report route requires one; the page at / and its static files stay open so it can ask.
     ``max_concurrency`` model calls run at once and ``max_queue`` requests may wait for one (503 beyond);
     bodies over ``max_body_bytes`` get 413. ``preload`` loads the embedder and base generator at start-up;
     ``on_ready`` is called with the model ids once the app is ready.
@@ -57,6 +58,7 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None,
     if max_body_bytes < 1:
         raise InputError(f"max_body_bytes must be at least 1, got {max_body_bytes}")
     service = Service(project_root, overrides)
+    keys = server_keys(api_key_hash, service.project.config.access)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -76,11 +78,11 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None,
     app = FastAPI(title=f"ragtune: {service.name}", version=__version__, lifespan=lifespan,
                   description="OpenAI-compatible API over the project's answer variants.")
     app.state.service = service
+    app.state.keys = keys
     app.state.started = int(time.time())
     install(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
-    for prefix in ("/report", "/api", "/v1"):  # added last: runs first
-        app.add_middleware(BearerKey, key_hash=api_key_hash, prefix=prefix)
+    app.add_middleware(BearerKey, keys=keys, prefixes=("/report", "/api", "/v1"))  # added last: runs first
 
     @app.get("/health")
     async def health() -> dict:
@@ -144,17 +146,18 @@ async def _run(limiter: Limiter, work: Callable[[], Any]) -> Any:
 
 
 async def chat_completions(body: ChatCompletionRequest, request: Request):
-    """Answer the last user message with the variant the model id names; ``stream`` for server-sent events."""
+    """Answer the last user message with the variant the model id names, retrieving only what the request's key
+    may read; ``stream`` for server-sent events."""
     service: Service = request.app.state.service
     limiter: Limiter = request.app.state.limiter
     variant = service.variant_of(body.model)
     question, warnings = _question(body.messages)
     options = {"max_new_tokens": body.token_limit(), "temperature": body.temperature, "stop": body.stop_list()}
     options = {key: value for key, value in options.items() if value is not None}
-    k = body.ragtune.k if body.ragtune else None
-    filters = _filters(body.ragtune.filters if body.ragtune else None)
+    retrieval = {"k": body.ragtune.k if body.ragtune else None, "reader": request_reader(request),
+                 "filters": _filters(body.ragtune.filters if body.ragtune else None)}
     if not body.stream:
-        reply = await _run(limiter, lambda: service.answer(question, variant, options, k=k, filters=filters))
+        reply = await _run(limiter, lambda: service.answer(question, variant, options, **retrieval))
         return JSONResponse(shapes.completion(reply.answer, body.model, reply.finish_reason, warnings))
 
     loop = asyncio.get_running_loop()
@@ -172,7 +175,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
 
     def work() -> None:
         try:
-            put("done", service.answer(question, variant, options, k=k, filters=filters, on_token=on_token))
+            put("done", service.answer(question, variant, options, on_token=on_token, **retrieval))
         except _ClientGone:
             pass  # nobody is listening any more
         except BaseException as exc:  # handed to the response (or dropped when the client is gone)

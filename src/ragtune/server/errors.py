@@ -23,9 +23,10 @@ log = logging.getLogger("ragtune.server")
 
 INVALID = "invalid_request_error"
 AUTH = "authentication_error"
+PERMISSION = "permission_error"
 SERVER = "server_error"
 
-_HTTP_TYPES = {401: AUTH, 404: INVALID, 405: INVALID, 413: INVALID, 503: SERVER}
+_HTTP_TYPES = {401: AUTH, 403: PERMISSION, 404: INVALID, 405: INVALID, 413: INVALID, 503: SERVER}
 
 
 class ApiError(Exception):

@@ -1,7 +1,8 @@
 """The web page: ``GET /`` (one HTML page with its same-folder CSS and JS), ``GET /api/status`` and ``GET /report``.
 
 The page itself and its static files are open (they hold no secrets, so the page can ask for the key);
-/api/ and /report sit behind the same bearer key as /v1 (see ``create_app``).
+/api/ and /report sit behind the same bearer keys as /v1 (see ``create_app``). The report shows retrieved chunks of
+every document, so only the owner key may open it; a restricted key's status counts only what it may read.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ragtune.errors import InputError
+from ragtune.server.auth import ServerKey, request_key, require_owner
 from ragtune.server.errors import ApiError
 from ragtune.server.service import Service
 
@@ -47,34 +49,39 @@ def _latest_report(root: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def project_status(service: Service) -> dict[str, Any]:
-    """The project, its knowledge base's current version, the models (stale ones with reasons) and the report."""
+def project_status(service: Service, key: ServerKey | None = None) -> dict[str, Any]:
+    """The project, its knowledge base's current version, the models (stale ones with reasons), the report (for
+    the owner) and the key the request came with; a restricted ``key`` counts only the documents it may read."""
     from ragtune.training.artifact import TRAINED_VARIANTS, model_status
 
     project = service.project
     kb = service.answerer.kb  # its version metadata is read from disk on every call: other processes' ingests show
     manifest = kb.manifest()
+    allowed = key.labels if key is not None else None  # None: the owner's view
     kb_info = None
     if manifest is not None:
-        kb_info = {"version": manifest["version"], "created": manifest.get("created"),
-                   "documents": len(manifest["documents"]),
-                   "chunks": sum(len(d["chunks"]) for d in manifest["documents"].values())}
+        documents = [d for d in manifest["documents"].values()
+                     if allowed is None or allowed & set(d.get("labels", []))]
+        kb_info = {"version": manifest["version"], "created": manifest.get("created"), "documents": len(documents),
+                   "chunks": sum(len(d["chunks"]) for d in documents)}
     models = []
     for variant in service.variants():
         stale = model_status(project, variant, kb).stale if variant in TRAINED_VARIANTS else []
         models.append({"id": service.model_id(variant), "variant": variant, "stale": stale})
-    path = _latest_report(project.root)
+    path = _latest_report(project.root) if allowed is None else None
     return {"project": service.name, "kb": kb_info, "models": models,
-            "report": {"run": path.parent.name, "url": "/report"} if path else None}
+            "report": {"run": path.parent.name, "url": "/report"} if path else None,
+            "key": key.describe() if key is not None else None}
 
 
 def status(request: Request) -> JSONResponse:
     """What the page shows besides the answers (a plain function: FastAPI runs it off the event loop)."""
-    return JSONResponse(project_status(request.app.state.service), headers=NO_CACHE)
+    return JSONResponse(project_status(request.app.state.service, request_key(request)), headers=NO_CACHE)
 
 
 def report(request: Request) -> FileResponse:
-    """The latest compare run's report.html (404 before the first run)."""
+    """The latest compare run's report.html (404 before the first run; 403 for a restricted key)."""
+    require_owner(request, "the compare report")
     service: Service = request.app.state.service
     path = _latest_report(service.project.root)
     if path is None:

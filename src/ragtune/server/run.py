@@ -33,13 +33,14 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(host: str, has_key: bool, allow_no_key: bool = False) -> None:
-    """Refuse to listen beyond loopback without an API key unless ``allow_no_key`` (raises ConfigError)."""
+    """Refuse to listen beyond loopback without an API key (the owner key or ``access.keys``) unless
+    ``allow_no_key`` (raises ConfigError)."""
     if has_key or allow_no_key or is_loopback(host):
         return
     raise ConfigError(
         f"refusing to serve on {host!r} without an API key: anyone who can reach this address could use the "
-        f"models. Set --api-key KEY (or the environment variable {ENV_KEY}), bind to 127.0.0.1, or pass "
-        "--allow-no-key to serve openly on purpose"
+        f"models. Set --api-key KEY (or the environment variable {ENV_KEY}) or access.keys in ragtune.yaml, bind "
+        "to 127.0.0.1, or pass --allow-no-key to serve openly on purpose"
     )
 
 
@@ -56,23 +57,28 @@ def serve(project: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_POR
           allow_no_key: bool = False, max_concurrency: int | None = None, max_queue: int | None = None,
           max_body_bytes: int | None = None, overrides: list[str] | None = None, log_level: str = "info",
           say: Callable[[str], None] | None = None) -> None:
-    """Serve the project's variants as an OpenAI-compatible API at ``http://host:port/v1`` until stopped."""
+    """Serve the project's variants as an OpenAI-compatible API at ``http://host:port/v1`` until stopped.
+
+    ``api_key`` (default: $RAGTUNE_API_KEY) is the owner key, which reads every document; the project's
+    ``access.keys`` read as their users or groups. Models load once the bind address and keys are checked.
+    """
     key = resolve_key(api_key)
-    check_bind(host, key is not None, allow_no_key)
     uvicorn = require("uvicorn", extra="serve")
     say = say or (lambda line: print(line, file=sys.stderr, flush=True))
     shown = f"[{host}]" if ":" in host else host
 
     def ready(models: list[str]) -> None:
+        names = ", ".join(k.name for k in app.state.keys)
         say(f"serving {Path(project)} at http://{shown}:{port}/v1 - models: {', '.join(models)}; "
-            f"{'bearer key required' if key else 'no API key'}")
+            f"{f'bearer keys: {names}' if names else 'no API key'}")
 
-    say("loading the models ...")
     app = create_app(project, api_key_hash=hash_key(key) if key else None,
                      max_concurrency=DEFAULT_CONCURRENCY if max_concurrency is None else max_concurrency,
                      max_queue=DEFAULT_QUEUE if max_queue is None else max_queue,
                      max_body_bytes=DEFAULT_BODY_BYTES if max_body_bytes is None else max_body_bytes,
-                     overrides=overrides, preload=True, on_ready=ready)
+                     overrides=overrides, preload=True, on_ready=ready)  # loads nothing yet; reads the keys
+    check_bind(host, bool(app.state.keys), allow_no_key)
+    say("loading the models ...")
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
 

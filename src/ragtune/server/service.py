@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ragtune.access import Reader
 from ragtune.answer import Answer, Answerer
 from ragtune.project import Project
 from ragtune.server.errors import INVALID, ApiError
@@ -161,11 +162,13 @@ class Service:
     # ------------------------------------------------------------------ answering
 
     def answer(self, question: str, variant: str, options: dict[str, Any], k: int | None = None,
-               filters: dict[str, Any] | None = None, on_token: Callable[[str], None] | None = None) -> Reply:
-        """Answer ``question`` with ``variant``; ``options`` are the generator's keyword arguments."""
+               filters: dict[str, Any] | None = None, on_token: Callable[[str], None] | None = None,
+               reader: Reader = None) -> Reply:
+        """Answer ``question`` with ``variant``; ``options`` are the generator's keyword arguments; retrieval sees
+        only what ``reader`` may read (None: everything)."""
         view = _RequestAnswerer(self.answerer, self._lock, self._embed_lock, options)
         try:
-            answer = view.ask(question, variant, k=k, filters=filters, on_token=on_token)
+            answer = view.ask(question, variant, k=k, filters=filters, on_token=on_token, reader=reader)
         finally:
             if view.bound is not None:
                 view.bound.close()

@@ -126,6 +126,10 @@ class ChunkStore(ABC):
         """Keys of stored metadata starting with ``prefix``, sorted."""
 
     @abstractmethod
+    def size_bytes(self) -> int:
+        """What the store occupies on disk: chunks, indexes, archive and metadata."""
+
+    @abstractmethod
     def drop(self) -> None:
         """Delete everything this store holds."""
 

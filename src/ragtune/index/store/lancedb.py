@@ -283,6 +283,9 @@ class LanceStore(ChunkStore):
         keys = [p.relative_to(root).as_posix()[: -len(".json")] for p in root.rglob("*.json")]
         return sorted(k for k in keys if k.startswith(prefix))
 
+    def size_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+
     def drop(self) -> None:
         import shutil
 

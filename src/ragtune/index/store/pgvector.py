@@ -356,10 +356,23 @@ class PgVectorStore(ChunkStore):
                                 [prefix]).fetchall()
         return [row[0] for row in rows]
 
+    def size_bytes(self) -> int:
+        with self._connection() as conn:
+            row = conn.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                               "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
+                               "AND c.relkind IN ('r', 'm')", [self.schema]).fetchone()
+        return int(row[0])
+
     def drop(self) -> None:
         with self._lock, self._connection() as conn, conn.transaction():
             conn.execute(self._sql("DROP TABLE IF EXISTS {chunks}, {archive}, {meta}"))
             self._create_meta(conn)
+            self._dim = None
+
+    def drop_schema(self) -> None:
+        """Delete the whole schema, tables included (e.g. a temporary copy); the store is unusable afterwards."""
+        with self._lock, self._connection() as conn:
+            conn.execute(self._sql("DROP SCHEMA IF EXISTS {schema} CASCADE"))
             self._dim = None
 
     @contextmanager

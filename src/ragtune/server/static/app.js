@@ -56,6 +56,9 @@ function showStatus(status, modelIds) {
       (kb.created ? ` (${kb.created})` : "")
     : "no knowledge base yet: run `ragtune ingest` first";
   $("kb").dataset.version = kb ? kb.version : "";
+  const key = status.key; // a restricted key reads only some documents and gets no report link
+  $("reader").hidden = !key || key.owner;
+  $("reader").textContent = key && !key.owner ? `key ${key.name} reads: ${key.labels.join(", ")}` : "";
   const report = $("report-link");
   report.hidden = !status.report;
   if (status.report) report.textContent = `latest compare report (${status.report.run})`;

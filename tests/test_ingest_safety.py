@@ -1,5 +1,5 @@
-"""An ingest killed (SIGKILL) in the middle of its commit leaves the previous version whole, on both stores;
-one writer at a time, across machines on PostgreSQL."""
+"""Ingest safety: a killed ingest (SIGKILL mid-commit) leaves the previous version whole on both stores; one
+writer at a time, across machines on PostgreSQL; a schema written by another project is refused."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from ragtune import Project, RagtuneError, ingest
+from ragtune import ConfigError, Project, RagtuneError, ingest
 from ragtune.index.kb import PENDING, KnowledgeBase
 
 DOCS = {
@@ -141,3 +141,14 @@ def test_pgvector_writer_lock_holds_across_project_folders(make_project, pg_url,
     with KnowledgeBase(Project.load(root)).store.lock(), pytest.raises(RagtuneError, match=busy):
         ingest(other)
     assert ingest(other).version == 1  # unchanged documents: no new version, and the lock is free again
+
+
+def test_a_project_refuses_a_postgresql_schema_another_project_wrote(make_project, pg_url, monkeypatch):
+    monkeypatch.setenv("RAGTUNE_TEST_PG_URL", pg_url)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    root = make_project(DOCS, config=PG_STORE.format(schema=schema))
+    ingest(root)
+    config = (root / "ragtune.yaml").read_text(encoding="utf-8")
+    (root / "ragtune.yaml").write_text(config + "\nname: another-project\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"schema '{schema}' holds the knowledge base of project 'project'"):
+        ingest(root)
