@@ -113,6 +113,32 @@ def test_keyword_search_finds_the_chunk_with_a_rare_word(store):
     assert store.search_keyword("quillwort", 3, {"source": "elsewhere/*"}) == []
 
 
+
+def test_keyword_ranking_weighs_rare_words_above_common_ones_and_fills_k(store):
+    """BM25 on both backends: a chunk with the rare query word outranks chunks that repeat a common one, and when
+    the rare word is in one chunk the search still returns k chunks matching the common word."""
+    recs = records(40)
+    for r in recs:
+        r.chunk.text = "The pump pump pump is serviced every year."
+    recs[23].chunk.text = "The gasket of the pump is replaced when it leaks."
+    store.replace([], recs)
+    hits = store.search_keyword("pump gasket", 5)
+    assert hits[0].chunk.id == "c00023" and len(hits) == 5
+
+
+def test_pgvector_keeps_keyword_statistics_equal_to_a_recount(request, tmp_path):
+    store = new_store("pgvector", request, tmp_path)
+    store.replace([], records(50))
+    store.replace([f"c{i:05d}" for i in range(10)], records(20, seed=2, start=50))
+    store.replace([f"c{i:05d}" for i in range(30, 60)], [])
+    with store._pool.connection() as conn:
+        kept = dict(conn.execute(store._sql("SELECT lexeme, df FROM {terms}")).fetchall())
+        recount = dict(conn.execute(store._sql(
+            "SELECT u.lexeme, count(*) FROM {chunks} c, unnest(c.tsv) u GROUP BY u.lexeme")).fetchall())
+        totals = conn.execute(store._sql("SELECT chunks, lexemes FROM {corpus_stats}")).fetchone()
+        counted = conn.execute(store._sql("SELECT count(*), sum(length(tsv)) FROM {chunks}")).fetchone()
+    assert kept == recount and tuple(totals) == tuple(counted) and totals[0] == store.count() == 30
+
 SOURCES = ["policies/leave.md", "policies/travel_eu.md", "policies/travelXeu.md", "products/z9.md",
            "support/contact.txt", "support/faq.md", "news/2024.md", "news/2025.md", "misc/a%b.md", "misc/axb.md"]
 
