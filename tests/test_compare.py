@@ -186,3 +186,37 @@ def test_update_folder_errors_name_the_file_and_line(example_project, tmp_path):
     update = load_update(project)
     assert [(q.kind, q.old, q.new) for q in update.questions] == [("changed", ["1"], ["2", "two"]),
                                                                   ("added", [], ["3"])]
+
+
+@pytest.mark.slow
+def test_compare_with_freshness_runs_on_a_postgresql_store(tmp_path, pg_url, monkeypatch):
+    """compare (base + rag) and --freshness on a pgvector project: the update goes to a temporary schema that is
+    gone afterwards, the project's own knowledge base is untouched, and the index size is the schema's."""
+    import psycopg
+
+    from ragtune import compare, ingest, init_project
+    from ragtune.index.kb import KnowledgeBase
+    from ragtune.project import Project
+
+    monkeypatch.setenv("RAGTUNE_TEST_PG_URL", pg_url)
+    root = tmp_path / "pgproject"
+    init_project(root, example=EXAMPLE)
+    schema = "t_compare_pg"
+    with (root / "ragtune.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(f"\nstore:\n  backend: pgvector\n  url: env:RAGTUNE_TEST_PG_URL\n  pg_schema: {schema}\n")
+    ingest(root)
+    update = root / "update_small"
+    shutil.copytree(EXAMPLE / "update_v2", update)
+    rows = [r for r in read_jsonl(update / "questions.jsonl") if r["id"] in UPDATE_QUESTIONS[:3]]
+    (update / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    head = KnowledgeBase(Project.load(root)).head()
+    overrides = [o for o in FAST if not o.startswith("evaluation.judge")]
+    result = compare(root, variants=["base", "rag"], freshness=True, limit=4, overrides=overrides)
+    fresh = result.results["freshness"]
+    assert fresh["kb_before"] == head and fresh["kb_after"] != head and fresh["questions"] == 3
+    assert set(fresh["arms"]) == {"base", "rag"} and fresh["arms"]["base"]["reused_answers"]
+    assert result.results["performance"]["rag"]["index_mb"] > 0.5  # the schema's tables and indexes
+    assert KnowledgeBase(Project.load(root)).head() == head
+    with psycopg.connect(pg_url) as conn:
+        left = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", [f"{schema}_fresh_%"]).fetchall()
+    assert left == []
