@@ -56,6 +56,11 @@ def document_labels(source: str, path: Path, access: AccessConfig) -> list[str]:
     return list(access.default)
 
 
+def can_read(labels: Iterable[str], allowed: frozenset[str] | None) -> bool:
+    """Whether a document with ``labels`` is visible to a reader allowed ``allowed`` (None: everything)."""
+    return allowed is None or not allowed.isdisjoint(labels)
+
+
 def reader_labels(access: AccessConfig, reader: Reader) -> frozenset[str] | None:
     """The labels a reader may see (None: everything). ``reader`` is a user, a group, or several (a list or
     a comma-separated string); users expand to their name and groups, and everyone reads ``public``."""

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ragtune.access import Reader, reader_labels
+from ragtune.access import Reader, can_read, reader_labels
 from ragtune.errors import InputError, RagtuneError
 from ragtune.generate import cite, prompt
 from ragtune.index.store.base import Filters, Hit
@@ -125,7 +125,7 @@ class Answerer:
         allowed = reader_labels(self.project.config.access, reader)
         if variant in TRAINED_VARIANTS and allowed is not None:
             manifest = self.kb.manifest() or {"documents": {}}
-            hidden = sum(1 for d in manifest["documents"].values() if not allowed & set(d.get("labels", [])))
+            hidden = sum(1 for d in manifest["documents"].values() if not can_read(d.get("labels", []), allowed))
             if hidden:
                 warnings = [*warnings, f"the {variant} model learned from all {len(manifest['documents'])} documents, "
                             f"{hidden} of which this reader may not see: access labels restrict retrieval, not "

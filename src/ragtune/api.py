@@ -136,8 +136,9 @@ def serve(project: str | Path, host: str = "127.0.0.1", port: int = 8000, api_ke
     """Serve the project's variants as an OpenAI-compatible API (``/v1/models``, ``/v1/chat/completions``,
     ``/v1/embeddings``) until stopped; needs the ``serve`` extra.
 
-    ``api_key`` (default: $RAGTUNE_API_KEY) is required as a bearer key on every /v1 route; without one only a
-    loopback host is allowed unless ``allow_no_key``. ``max_concurrency`` model calls run at once and
+    ``api_key`` (default: $RAGTUNE_API_KEY) is the owner key, which reads every document; the project's
+    ``access.keys`` read as their users or groups. With any key, every /v1 route needs one as a bearer key; without
+    one only a loopback host is allowed unless ``allow_no_key``. ``max_concurrency`` model calls run at once and
     ``max_queue`` requests wait (503 beyond); bodies over ``max_body_bytes`` get 413.
     """
     from ragtune.errors import require
