@@ -41,6 +41,8 @@ from ragtune.index.store.base import (
 CHUNKS, ARCHIVE, META, TERMS, STATS = "chunks", "archive", "meta", "terms", "corpus_stats"
 BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults (the LanceDB backend's keyword search)
 _KEYWORD_POSTINGS = 1000  # keyword candidates: chunks holding the rarest query terms, about this many
+_BULK_LOAD = 1000  # adding at least this many chunks to an empty table builds the HNSW index after the load
+_BUILD_MEMORY = "1GB"  # maintenance_work_mem for that build (the graph of 100k x 384 fits)
 COLUMNS = ["id", "source", "title", "section", "text", "position", "page", "labels"]
 _COPY_TYPES = ["text", "text", "text", "text", "text", "int4", "int4", "text[]", "vector"]
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -220,8 +222,7 @@ class PgVectorStore(ChunkStore):
                    "coalesce(title, '') || ' ' || coalesce(section, '') || ' ' || text)) STORED")
             conn.execute(self._sql(f"CREATE TABLE IF NOT EXISTS {{chunks}} ({columns}, {tsv})"))
             conn.execute(self._sql(f"CREATE TABLE IF NOT EXISTS {{archive}} ({columns})"))
-            conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_vector_hnsw ON {chunks} "
-                                   "USING hnsw (vector vector_cosine_ops)"))
+            self._create_hnsw(conn)
             conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_tsv_gin ON {chunks} USING gin (tsv)"))
             conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_source ON {chunks} (source text_pattern_ops)"))
             conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_labels ON {chunks} USING gin (labels)"))
@@ -236,6 +237,11 @@ class PgVectorStore(ChunkStore):
                 f"but the embedding model makes {dim}: run `ragtune ingest --rebuild` to re-embed everything"
             )
         return True
+
+    def _create_hnsw(self, conn) -> None:
+        conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", [_BUILD_MEMORY])
+        conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_vector_hnsw ON {chunks} "
+                               "USING hnsw (vector vector_cosine_ops)"))
 
     def _rows(self, query, params: Iterable[Any] = ()) -> list[tuple]:
         """Rows of a read over the chunk tables ([] when they do not exist yet)."""
@@ -279,7 +285,13 @@ class PgVectorStore(ChunkStore):
                 self._count_terms(conn, gone, -1)
                 conn.execute(self._sql("DELETE FROM {chunks} WHERE id = ANY(%s)"), [gone])
             if add:
+                has_rows = conn.execute(self._sql("SELECT EXISTS (SELECT FROM {chunks})")).fetchone()[0]
+                bulk = len(add) >= _BULK_LOAD and not has_rows
+                if bulk:  # building the graph once after the load is ~5x faster than inserting into it
+                    conn.execute(self._sql("DROP INDEX IF EXISTS {schema}.chunks_vector_hnsw"))
                 self._copy(conn, self._psycopg.sql.Identifier(self.schema, CHUNKS), add)
+                if bulk:
+                    self._create_hnsw(conn)
                 self._count_terms(conn, [r.chunk.id for r in add], 1)
             conn.execute(self._sql("DELETE FROM {terms} WHERE df <= 0"))
 
