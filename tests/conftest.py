@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,32 @@ def pg_url(tmp_path_factory):
 
         close_pools()
         server.cleanup()
+
+
+CHROMIUM_HINT = "no chromium binary: `apt-get install chromium` (or set RAGTUNE_CHROMIUM to one)"
+
+
+def chromium_binary() -> str | None:
+    """Debian's chromium (or RAGTUNE_CHROMIUM), or None."""
+    given = os.environ.get("RAGTUNE_CHROMIUM")
+    if given:
+        return given if Path(given).is_file() else None
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium driven by Playwright (skips with the reason when either is missing)."""
+    binary = chromium_binary()
+    if binary is None:
+        pytest.skip(CHROMIUM_HINT)
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=binary, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield launched
+        launched.close()

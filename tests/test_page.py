@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import httpx
@@ -19,21 +18,6 @@ from ragtune.server.page import STATIC
 from ragtune.server.run import serve_in_thread as running
 
 KEY = "page-test-key"
-
-CHROMIUM_HINT = "no chromium binary: `apt-get install chromium` (or set RAGTUNE_CHROMIUM to one)"
-
-
-def chromium_binary() -> str | None:
-    """Debian's chromium (or RAGTUNE_CHROMIUM), or None."""
-    given = os.environ.get("RAGTUNE_CHROMIUM")
-    if given:
-        return given if Path(given).is_file() else None
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
-
 
 def assert_error(response: httpx.Response, status: int) -> dict:
     """An OpenAI-style error object with the status."""
@@ -54,19 +38,6 @@ def project(tmp_path_factory) -> Path:
 def base_url(project):
     with running(create_app(project)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    binary = chromium_binary()
-    if binary is None:
-        pytest.skip(CHROMIUM_HINT)
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=binary, headless=True,
-                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
-        yield launched
-        launched.close()
 
 
 # ---------------------------------------------------------------------------------------------- without a browser

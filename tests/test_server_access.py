@@ -169,43 +169,34 @@ def test_only_the_owner_key_opens_the_report_and_status_counts_what_the_key_may_
 
 
 @pytest.mark.slow
-def test_the_page_answers_with_a_restricted_key_and_shows_the_report_only_to_the_owner(url):
-    from test_page import CHROMIUM_HINT, chromium_binary
-
-    binary = chromium_binary()
-    if binary is None:
-        pytest.skip(CHROMIUM_HINT)
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=binary, headless=True,
-                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
-        page = browser.new_page()
-        page.set_default_timeout(45_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{url}/")
-        page.fill("#key", STAFF_KEY)
-        page.press("#key", "Enter")
-        page.wait_for_selector("#models input[value='people:rag']")
-        assert "staff-app" in page.inner_text("#reader") and page.is_hidden("#report-link")
-        assert f"{len(SERVE_DOCS)} documents" in page.inner_text("#kb")
-        for model in ("people:base", "people:hybrid"):
-            page.uncheck(f"#models input[value='{model}']")
-        page.fill("#max-tokens", "8")
-        page.fill("#question", QUESTION)
-        page.click("#submit")
-        card = ".answer[data-model='people:rag']"
-        page.wait_for_selector(f"{card}:not([data-state='streaming'])")
-        assert page.get_attribute(card, "data-state") == "done", page.inner_text(card)
-        shown = page.locator(f"{card} .source").all_inner_texts()
-        assert shown and not any("hr/" in s for s in shown), shown
-        page.evaluate(f"sessionStorage.setItem('ragtune-api-key', {json.dumps(OWNER_KEY)})")
-        page.reload()
-        page.wait_for_selector("#models input[value='people:rag']")
-        assert page.is_visible("#report-link") and page.is_hidden("#reader")
-        assert f"{len(DOCS)} documents" in page.inner_text("#kb")
-        assert not errors, errors
-        browser.close()
+def test_the_page_answers_with_a_restricted_key_and_shows_the_report_only_to_the_owner(url, browser):
+    page = browser.new_page()
+    page.set_default_timeout(45_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{url}/")
+    page.fill("#key", STAFF_KEY)
+    page.press("#key", "Enter")
+    page.wait_for_selector("#models input[value='people:rag']")
+    assert "staff-app" in page.inner_text("#reader") and page.is_hidden("#report-link")
+    assert f"{len(SERVE_DOCS)} documents" in page.inner_text("#kb")
+    for model in ("people:base", "people:hybrid"):
+        page.uncheck(f"#models input[value='{model}']")
+    page.fill("#max-tokens", "8")
+    page.fill("#question", QUESTION)
+    page.click("#submit")
+    card = ".answer[data-model='people:rag']"
+    page.wait_for_selector(f"{card}:not([data-state='streaming'])")
+    assert page.get_attribute(card, "data-state") == "done", page.inner_text(card)
+    shown = page.locator(f"{card} .source").all_inner_texts()
+    assert shown and not any("hr/" in s for s in shown), shown
+    page.evaluate(f"sessionStorage.setItem('ragtune-api-key', {json.dumps(OWNER_KEY)})")
+    page.reload()
+    page.wait_for_selector("#models input[value='people:rag']")
+    assert page.is_visible("#report-link") and page.is_hidden("#reader")
+    assert f"{len(DOCS)} documents" in page.inner_text("#kb")
+    assert not errors, errors
+    page.close()
 
 
 # ---------------------------------------------------------------------------------------------- start-up
