@@ -237,3 +237,17 @@ def test_unknown_parser_choices_are_config_errors(make_project):
     root = make_project(DOCS)
     with pytest.raises(ConfigError, match=r"no parser 'pdfplumber' for '.docx'"):
         ingest(root, overrides=['parsers={".docx": pdfplumber}'])
+
+
+def test_embeddings_are_unit_length_in_float32_whatever_the_model_dtype():
+    """A bf16 model normalizes only to ~0.4%; stores compare by cosine and the in-memory search by dot product."""
+    import numpy as np
+
+    from ragtune.config import EmbeddingConfig
+    from ragtune.index.embed import Embedder
+
+    for dtype in ("bfloat16", "float32"):
+        embedder = Embedder(EmbeddingConfig(dtype=dtype))
+        vectors = np.vstack([embedder.embed_documents([f"Chunk {i} about pumps and valves." for i in range(40)]),
+                             embedder.embed_queries(["How long is the warranty?"])])
+        assert vectors.dtype == np.float32 and np.abs(np.linalg.norm(vectors, axis=1) - 1).max() < 1e-5

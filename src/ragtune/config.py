@@ -59,6 +59,10 @@ class StoreConfig(_Section):
         None, description="PostgreSQL schema of this project's tables (backend: pgvector); "
                           "null: ragtune_<project folder name>.",
     )
+    ef_search: int = Field(
+        100, ge=10, le=1000, description="pgvector: HNSW search depth (hnsw.ef_search, at least k); higher finds "
+                                         "more of the exact nearest chunks, slower (docs/benchmarks.md).",
+    )
 
     @field_validator("pg_schema")
     @classmethod

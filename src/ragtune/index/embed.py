@@ -77,6 +77,14 @@ def _load_model(spec: str, device: str, dtype: str):
         return _cache[key]
 
 
+def unit_rows(vectors) -> np.ndarray:
+    """Rows scaled to unit length in float32 (a bf16 model normalizes only to about 0.4%), so that a dot product
+    is the cosine every store computes."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
 class Embedder:
     """Embeds chunks and queries into unit-length float32 vectors (cosine = dot product)."""
 
@@ -122,7 +130,7 @@ class Embedder:
             texts, batch_size=self.cfg.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=show and len(texts) > self.cfg.batch_size,
         )
-        return np.asarray(vectors, dtype=np.float32)
+        return unit_rows(vectors)
 
     def embed_queries(self, queries: list[str]) -> np.ndarray:
         """Embed questions."""
@@ -130,4 +138,4 @@ class Embedder:
             queries, batch_size=self.cfg.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,
         )
-        return np.asarray(vectors, dtype=np.float32)
+        return unit_rows(vectors)

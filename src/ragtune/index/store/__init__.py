@@ -24,7 +24,7 @@ def open_store(cfg: StoreConfig, project_root: Path) -> ChunkStore:
     if cfg.backend == "pgvector":
         from ragtune.index.store.pgvector import PgVectorStore
 
-        return PgVectorStore(cfg.resolved_url(), cfg.pg_schema or default_pg_schema(project_root))
+        return PgVectorStore(cfg.resolved_url(), cfg.pg_schema or default_pg_schema(project_root), cfg.ef_search)
     raise ValueError(f"store.backend: unknown backend {cfg.backend!r}")
 
 

@@ -147,11 +147,11 @@ def _tsquery_text(lexemes: list[str]) -> str:
 class PgVectorStore(ChunkStore):
     """Chunks, archive and metadata in a PostgreSQL schema; tables take their vector size from the data."""
 
-    def __init__(self, url: str, schema: str):
+    def __init__(self, url: str, schema: str, ef_search: int = 100):
         if not _SCHEMA_NAME.fullmatch(schema):
             raise ConfigError(f"store.pg_schema {schema!r}: use lower-case letters, digits and underscores")
         self._psycopg = _modules()
-        self.url, self.schema = url, schema
+        self.url, self.schema, self.ef_search = url, schema, ef_search
         self._pool, version = _shared_pool(url)
         self._iterative_scan = version >= (0, 8)
         self._dim: int | None = None
@@ -350,12 +350,15 @@ class PgVectorStore(ChunkStore):
         with self._connection() as conn, conn.transaction():
             if not self._ensure_tables(conn, None):
                 return []
-            conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(max(k, 40), _EF_SEARCH_MAX))])
+            conn.execute("SELECT set_config('hnsw.ef_search', %s, true)",
+                         [str(min(max(k, self.ef_search), _EF_SEARCH_MAX))])
             if self._iterative_scan:
                 conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
             elif filters or allowed is not None or k > _EF_SEARCH_MAX:
                 conn.execute("SELECT set_config('enable_indexscan', 'off', true)")  # exact scan: never too few
-            rows = conn.execute(query, [np.asarray(vector, dtype=np.float32), *params, k]).fetchall()
+            # not prepared: a cached plan would ignore enable_indexscan (pgvector < 0.8)
+            rows = conn.execute(query, [np.asarray(vector, dtype=np.float32), *params, k],
+                                prepare=None if self._iterative_scan else False).fetchall()
         return [Hit(_row_chunk(row), 1.0 - float(row[7])) for row in rows]
 
     def search_keyword(self, query: str, k: int, filters: Filters | None = None,
