@@ -109,7 +109,7 @@ def test_migrate_round_trips_lancedb_to_postgresql_to_lancedb(project, pg_target
         2, 2, len(original["labels"]), len(original["archive"]), True)
     assert "2 versions, head 2" in "\n".join(report.lines()) and pg_target["pg_schema"] in report.target
     config = (project / "ragtune.yaml").read_text(encoding="utf-8")
-    assert yaml.safe_load(config)["store"] == {**pg_target, "path": "kb"}
+    assert yaml.safe_load(config)["store"] == {**pg_target, "path": "kb", "ef_search": 100}
     assert "# Who may read which documents." in config and yaml.safe_load(config)["access"]["rules"]
 
     on_pg = KnowledgeBase(Project.load(project))  # the switched project reads PostgreSQL
