@@ -34,7 +34,6 @@ def main() -> None:
 
     from ragtune import ingest, init_project
     from ragtune.data.questions import load_questions
-    from ragtune.project import Project
     from ragtune.server.app import create_app
     from ragtune.server.load import run_load
     from ragtune.server.run import serve_in_thread
@@ -45,10 +44,9 @@ def main() -> None:
         root = Path(tempfile.mkdtemp(prefix="ragtune-bench-")) / "example"
         init_project(root, example=EXAMPLE)
         ingest(root)
-    name = Project.load(root).config.name
     questions = [p.question for p in load_questions(EXAMPLE / "questions" / "test.jsonl")[:40]]
-    models = [f"{name}:base", f"{name}:rag"]
     app = create_app(root, max_concurrency=args.concurrency, max_queue=max(32, 2 * args.clients), preload=True)
+    models = [app.state.service.model_id(v) for v in ("base", "rag")]
     out = {"concurrency": args.concurrency, "max_tokens": args.max_tokens}
     with serve_in_thread(app) as url:
         run_load(url, models, questions[:2], clients=1, seconds=1, max_tokens=args.max_tokens)  # warm-up

@@ -210,20 +210,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def folder_mb(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
-
-
-def pg_mb(url: str, schema: str) -> float:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                           "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
-                           [schema]).fetchone()
-    return float(row[0]) / 1e6
-
-
 def pg_execute(url: str, sql: str) -> None:
     import psycopg
 
@@ -339,9 +325,7 @@ def run_size(size: int, chunks, vectors, questions, qvecs, n_queries: int, workd
             started = time.perf_counter()
             pg_execute(pg_url, f"ANALYZE {schema}.chunks")
             result["analyze_s"] = time.perf_counter() - started
-            result["disk_mb"] = pg_mb(pg_url, schema)
-        else:
-            result["disk_mb"] = folder_mb(lance_path)
+        result["disk_mb"] = store.size_bytes() / 1e6
         out["backends"][name] = result
         log(f"  {result['ingest_s']:.1f} s, {result['chunks_per_s']:.0f} chunks/s, first search "
             f"{result['first_search_s']:.2f} s")
@@ -376,9 +360,7 @@ def run_size(size: int, chunks, vectors, questions, qvecs, n_queries: int, workd
             exact_dense = exact
     log(f"[{size:,}] pgvector ef_search sweep ...")
     out["ef_sweep"] = ef_sweep(pg_url, schema, qvecs, exact_dense, n_queries)
-    for store in stores.values():
-        store.drop()
-    pg_execute(pg_url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    stores["pgvector"].drop_schema()
     shutil.rmtree(lance_path, ignore_errors=True)
     return out
 

@@ -41,20 +41,26 @@ def example_project(tmp_path_factory) -> Path:
     return root
 
 
+def new_project(root: Path, files: dict[str, str | bytes], config: str = "") -> Path:
+    """A new project at ``root`` holding ``files`` (path -> content) with ``config`` (YAML text) appended to its
+    ragtune.yaml (a section given there replaces the default one); not ingested."""
+    from ragtune import init_project
+
+    init_project(root)
+    for name, content in files.items():
+        write_file(root / "documents" / name, content)
+    if config:
+        with (root / "ragtune.yaml").open("a", encoding="utf-8") as handle:
+            handle.write("\n" + config)
+    return root
+
+
 @pytest.fixture
 def make_project(tmp_path):
     """A factory for small projects: ``make_project({"a.md": "..."}, **config)`` returns its folder."""
-    from ragtune import init_project
 
     def make(files: dict[str, str | bytes], config: str = "") -> Path:
-        root = tmp_path / "project"
-        init_project(root)
-        for name, content in files.items():
-            write_file(root / "documents" / name, content)
-        if config:
-            with (root / "ragtune.yaml").open("a", encoding="utf-8") as handle:
-                handle.write("\n" + config)
-        return root
+        return new_project(tmp_path / "project", files, config)
 
     return make
 
@@ -70,15 +76,30 @@ SERVE_DOCS = {
 SERVE_QUESTION = "How long is the warranty on the Zephyr Z9 pump?"
 
 
-def ingested_project(root: Path, docs: dict[str, str] = SERVE_DOCS) -> Path:
-    """A new project at ``root`` holding ``docs`` (path -> text), ingested; its name is the folder's."""
-    from ragtune import ingest, init_project
+def ingested_project(root: Path, docs: dict[str, str] = SERVE_DOCS, config: str = "") -> Path:
+    """A new project at ``root`` holding ``docs`` (path -> text), ``config`` as in ``new_project``, ingested; its
+    name is the folder's."""
+    from ragtune import ingest
 
-    init_project(root)
-    for name, text in docs.items():
-        write_file(root / "documents" / name, text)
-    ingest(root)
+    ingest(new_project(root, docs, config))
     return root
+
+
+@pytest.fixture(scope="session")
+def pumps_project(tmp_path_factory) -> Path:
+    """The project "pumps" (``SERVE_DOCS``), ingested once per session (tests must not modify it)."""
+    return ingested_project(tmp_path_factory.mktemp("serve") / "pumps")
+
+
+def assert_error(response, status: int, param: str | None = None) -> dict:
+    """An OpenAI-style error object with the status (and the parameter named)."""
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}, error
+    assert error["message"] and error["type"], error
+    if param is not None:
+        assert error["param"] == param, error
+    return error
 
 
 @pytest.fixture(scope="session")
@@ -125,3 +146,19 @@ def browser():
                                               args=["--no-sandbox", "--disable-dev-shm-usage"])
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def page_errors() -> list[str]:
+    """The JavaScript errors the ``page`` fixture's page raised."""
+    return []
+
+
+@pytest.fixture
+def page(browser, page_errors):
+    """A new page of ``browser`` (45 s default timeout) whose errors go to ``page_errors``; closed afterwards."""
+    page = browser.new_page()
+    page.set_default_timeout(45_000)
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    yield page
+    page.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SERVE_DOCS, ingested_project
+from conftest import SERVE_DOCS, assert_error
 from conftest import SERVE_QUESTION as QUESTION
 
 from ragtune import init_project
@@ -19,19 +19,10 @@ from ragtune.server.run import serve_in_thread as running
 
 KEY = "page-test-key"
 
-def assert_error(response: httpx.Response, status: int) -> dict:
-    """An OpenAI-style error object with the status."""
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == {"message", "type", "param", "code"} and error["message"] and error["type"], error
-    return error
-
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("page") / "pumps"
-    ingested_project(root)
-    return root
+def project(pumps_project) -> Path:
+    return pumps_project
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +96,7 @@ def test_api_key_guards_api_and_report_but_not_the_page(project):
 
 
 @pytest.mark.slow
-def test_page_streams_variants_side_by_side_with_sources(browser, base_url):
-    page = browser.new_page()
-    page.set_default_timeout(45_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+def test_page_streams_variants_side_by_side_with_sources(page, page_errors, base_url):
     page.goto(f"{base_url}/")
     page.wait_for_selector("#models input[value='pumps:rag']")
     assert page.eval_on_selector_all("#models input", "els => els.map(e => e.value)") == ["pumps:base", "pumps:rag"]
@@ -139,10 +126,9 @@ def test_page_streams_variants_side_by_side_with_sources(browser, base_url):
     page.wait_for_selector(f"{rag} .chunk:not([hidden])")
     chunk = page.inner_text(f"{rag} .chunk")
     assert "products/zephyr-z9.md" in chunk and "27 months" in chunk
-    assert not errors, errors
+    assert not page_errors, page_errors
     if os.environ.get("RAGTUNE_PAGE_SCREENSHOT"):
         page.screenshot(path=os.environ["RAGTUNE_PAGE_SCREENSHOT"], full_page=True)
-    page.close()
 
 
 @pytest.mark.slow

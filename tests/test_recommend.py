@@ -10,8 +10,6 @@ import pytest
 from ragtune.config import ConstraintsConfig
 from ragtune.recommendation import Recommendation, ask_constraints, recommend
 
-VARIANTS = ("base", "rag", "ft", "hybrid")
-
 
 def arm(
     name: str,
@@ -450,7 +448,7 @@ def test_ask_constraints_asks_only_the_unknown_ones_and_types_the_answers():
     assert "Latency" in script.prompts[2]
     assert out.traceable is True and out.specialized is False and out.latency_p95_s == 2.5
     assert (out.content_changes, out.closed_environment, out.budget_usd_month) == ("weekly", False, 50.0)
-    assert isinstance(out, ConstraintsConfig) and known.traceable is None  # a new config
+    assert known.traceable is None  # a new config
 
 
 def test_ask_constraints_reasks_on_invalid_answers_naming_the_allowed_values():
@@ -491,10 +489,6 @@ def test_a_simpler_arm_that_hallucinates_significantly_more_is_not_preferred():
     rec = recommend(res, ConstraintsConfig(closed_environment=True))
     assert rec.choice == "ft"
     assert "significantly worse on hallucination" in text(rec) and "p=0.0085" in text(rec)
-    no_guard = results(
-        arm("base", (0.00, 0.00, 0.00), hallucination=1.0),
-        arm("ft", (0.07, 0.02, 0.13), hallucination=0.87),
-        comparisons=[cmp("base", "ft", -0.07, -0.13, -0.02, 0.12),
-                     cmp("base", "ft", 0.13, -0.01, 0.22, 0.09, metric="hallucination")],
-    )
-    assert recommend(no_guard, ConstraintsConfig(closed_environment=True)).choice == "base"
+    # the same run with a hallucination gap that is not significant: base wins on simplicity
+    res["comparisons"][1] = cmp("base", "ft", 0.13, -0.01, 0.22, 0.09, metric="hallucination")
+    assert recommend(res, ConstraintsConfig(closed_environment=True)).choice == "base"

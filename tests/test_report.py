@@ -397,8 +397,7 @@ def test_report_names_every_arm_and_question(full_page):
 
 
 def test_malicious_strings_are_escaped(full_page):
-    assert EVIL not in full_page
-    assert "<script>alert" not in full_page
+    assert "<script>alert" not in full_page  # so EVIL, which starts with it, is not there either
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in full_page
     # our one inline script, and nothing else that is a script
     checker = parse(full_page)
@@ -482,7 +481,6 @@ def test_significance_keeps_other_metrics_in_a_collapsed_table_without_words(tmp
 def test_best_value_highlighted_and_legend(full_page):
     # hybrid has the highest accuracy: its cell is the highlighted one in the accuracy column
     assert '<td class="num best" title="n = 6">0.83 (0.73–0.93)</td>' in full_page
-    assert "percentile bootstrap" in full_page
     assert "95% percentile bootstrap" in full_page
 
 

@@ -13,12 +13,12 @@ import httpx
 import numpy as np
 import openai
 import pytest
-from conftest import SERVE_DOCS, ingested_project
+from conftest import SERVE_DOCS, assert_error, ingested_project
 from conftest import SERVE_QUESTION as QUESTION
 
 from ragtune import ConfigError, Project
 from ragtune.server.app import create_app
-from ragtune.server.auth import hash_key, key_matches
+from ragtune.server.auth import ServerKey, find_key, hash_key
 from ragtune.server.run import check_bind, is_loopback
 from ragtune.server.run import serve_in_thread as running
 
@@ -26,9 +26,8 @@ KEY = "s3cret-test-key"
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("serve") / "pumps"
-    return ingested_project(root)
+def project(pumps_project) -> Path:
+    return pumps_project
 
 
 @pytest.fixture(scope="module")
@@ -50,17 +49,6 @@ def client(base_url) -> openai.OpenAI:
 def post(url: str, body: bytes | str, **headers: str) -> httpx.Response:
     content = body.encode() if isinstance(body, str) else body
     return httpx.post(url, content=content, headers={"content-type": "application/json", **headers}, timeout=60)
-
-
-def assert_error(response: httpx.Response, status: int, param: str | None = None) -> dict:
-    """An OpenAI-style error object with the status (and the parameter named)."""
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == {"message", "type", "param", "code"}, error
-    assert error["message"] and error["type"]
-    if param is not None:
-        assert error["param"] == param, error
-    return error
 
 
 # ---------------------------------------------------------------------------------------------- models, embeddings
@@ -239,7 +227,8 @@ def test_oversized_body_through_the_client(client):
 
 
 def test_api_key_guards_v1_but_not_health(project):
-    assert key_matches(KEY, hash_key(KEY)) and not key_matches("other", hash_key(KEY))
+    owner = ServerKey("owner", hash_key(KEY))
+    assert find_key(KEY, [owner]) is owner and find_key("other", [owner]) is None
     with running(create_app(project, api_key_hash=hash_key(KEY))) as url:
         assert httpx.get(f"{url}/health").status_code == 200
         missing = assert_error(httpx.get(f"{url}/v1/models"), 401)

@@ -11,9 +11,9 @@ import httpx
 import openai
 import pytest
 import yaml
-from conftest import SERVE_DOCS, write_file
+from conftest import SERVE_DOCS, assert_error, ingested_project, new_project, write_file
 
-from ragtune import ConfigError, ingest, init_project
+from ragtune import ConfigError
 from ragtune.config import AccessConfig, ApiKey
 from ragtune.server.app import create_app
 from ragtune.server.auth import hash_key, server_keys
@@ -41,16 +41,8 @@ def access_section(keys: list[dict] | None = None) -> dict:
 def access_project(root: Path, docs: dict[str, str] | None = None, **sections: dict) -> Path:
     """A project at ``root`` with ``sections`` of ragtune.yaml replaced (access: ``access_section()``); with
     ``docs``, ingested."""
-    init_project(root)
-    path = root / "ragtune.yaml"
-    config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    config.update({"access": access_section(), **sections})
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    for name, text in (docs or {}).items():
-        write_file(root / "documents" / name, text)
-    if docs:
-        ingest(root)
-    return root
+    config = yaml.safe_dump({"access": access_section(), **sections}, sort_keys=False)
+    return ingested_project(root, docs, config) if docs else new_project(root, {}, config)
 
 
 def fake_trained(root: Path, variant: str) -> None:
@@ -82,13 +74,6 @@ def ask(client: openai.OpenAI, model: str, stream: bool = False) -> dict:
 
 def documents(extra: dict) -> list[str]:
     return [s["document"] for s in extra["sources"]]
-
-
-def error_of(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == {"message", "type", "param", "code"} and error["message"], error
-    return error
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +126,7 @@ def test_a_trained_variant_warns_a_restricted_reader_and_still_retrieves_only_it
 def test_a_wrong_or_missing_key_is_401_and_any_valid_key_lists_models_and_embeds(url):
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Bearer {hash_key(STAFF_KEY)}"}):
         for path in ("/v1/models", "/api/status", "/report"):
-            assert error_of(httpx.get(f"{url}{path}", headers=headers), 401)["type"] == "authentication_error"
+            assert assert_error(httpx.get(f"{url}{path}", headers=headers), 401)["type"] == "authentication_error"
     with pytest.raises(openai.AuthenticationError):
         client_for(url, "wrong").chat.completions.create(model="people:rag", messages=[{"role": "user",
                                                                                         "content": QUESTION}])
@@ -161,7 +146,7 @@ def test_only_the_owner_key_opens_the_report_and_status_counts_what_the_key_may_
     assert "every chunk" in get("/report", OWNER_KEY).text
     for key, name, labels in ((STAFF_KEY, "staff-app", ["public", "sam", "staff"]),
                               (HR_KEY, "hr-app", ["hr", "public"])):
-        error = error_of(get("/report", key), 403)
+        error = assert_error(get("/report", key), 403)
         assert error["type"] == "permission_error" and "owner key" in error["message"] and name in error["message"]
         status = get("/api/status", key).json()
         assert status["report"] is None and status["key"]["name"] == name and status["key"]["labels"] == labels
@@ -169,11 +154,7 @@ def test_only_the_owner_key_opens_the_report_and_status_counts_what_the_key_may_
 
 
 @pytest.mark.slow
-def test_the_page_answers_with_a_restricted_key_and_shows_the_report_only_to_the_owner(url, browser):
-    page = browser.new_page()
-    page.set_default_timeout(45_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+def test_the_page_answers_with_a_restricted_key_and_shows_the_report_only_to_the_owner(url, page, page_errors):
     page.goto(f"{url}/")
     page.fill("#key", STAFF_KEY)
     page.press("#key", "Enter")
@@ -195,8 +176,7 @@ def test_the_page_answers_with_a_restricted_key_and_shows_the_report_only_to_the
     page.wait_for_selector("#models input[value='people:rag']")
     assert page.is_visible("#report-link") and page.is_hidden("#reader")
     assert f"{len(DOCS)} documents" in page.inner_text("#kb")
-    assert not errors, errors
-    page.close()
+    assert not page_errors, page_errors
 
 
 # ---------------------------------------------------------------------------------------------- start-up
@@ -251,4 +231,4 @@ def test_restricted_keys_on_a_pgvector_store(tmp_path, pg_url, monkeypatch):
         staff = documents(ask(client_for(url, STAFF_KEY), "pgpeople:rag", stream=True))
         assert staff and not any(d.startswith("hr/") for d in staff), staff
         assert documents(ask(client_for(url, ENV_KEY), "pgpeople:rag"))[0] == HR_DOC
-        error_of(httpx.get(f"{url}/v1/models"), 401)
+        assert_error(httpx.get(f"{url}/v1/models"), 401)

@@ -230,6 +230,28 @@ def test_drop_deletes_everything_and_the_store_stays_usable(store):
     assert store.count() == 4 and store.search_dense(records(1, dim=8)[0].vector, 2)
 
 
+
+def another_handle(store: ChunkStore) -> ChunkStore:
+    """The same store opened again, as another process would."""
+    if hasattr(store, "schema"):
+        from ragtune.index.store.pgvector import PgVectorStore
+
+        return PgVectorStore(store.url, store.schema)
+    from ragtune.index.store.lancedb import LanceStore
+
+    return LanceStore(store.path)
+
+
+def test_a_reader_open_across_a_drop_and_rebuild_sees_only_the_new_chunks(store):
+    """A rebuilt LanceDB table restarts its version numbers: a reader must not keep the dropped chunks."""
+    reader = another_handle(store)
+    store.replace([], records(5))
+    assert {h.chunk.id for h in reader.search_dense(records(1)[0].vector, 10)} == {f"c{i:05d}" for i in range(5)}
+    store.drop()
+    store.replace([], records(5, seed=3, start=100))
+    found = {h.chunk.id for h in reader.search_dense(records(1)[0].vector, 10, allowed=["team0", "team1"])}
+    assert found == {f"c{i:05d}" for i in range(100, 105)}
+
 def test_a_different_embedding_size_says_to_rebuild(store):
     store.replace([], records(3))
     with pytest.raises(ConfigError, match="ingest --rebuild"):

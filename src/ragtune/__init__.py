@@ -18,7 +18,7 @@ from ragtune.api import (
     train,
 )
 from ragtune.config import ProjectConfig, load_config
-from ragtune.errors import ConfigError, InputError, MissingDependencyError, RagtuneError
+from ragtune.errors import ConfigError, InputError, MissingDependencyError, RagtuneError, StoreBusy
 from ragtune.project import Project
 
 __version__ = "0.1.0"
@@ -30,6 +30,7 @@ __all__ = [
     "Project",
     "ProjectConfig",
     "RagtuneError",
+    "StoreBusy",
     "ask",
     "build_data",
     "compare",

@@ -61,6 +61,11 @@ def can_read(labels: Iterable[str], allowed: frozenset[str] | None) -> bool:
     return allowed is None or not allowed.isdisjoint(labels)
 
 
+def visible_documents(manifest: dict, allowed: frozenset[str] | None) -> list[dict]:
+    """The documents of a knowledge-base version's ``manifest`` that a reader allowed ``allowed`` may see."""
+    return [d for d in manifest["documents"].values() if can_read(d.get("labels", []), allowed)]
+
+
 def reader_labels(access: AccessConfig, reader: Reader) -> frozenset[str] | None:
     """The labels a reader may see (None: everything). ``reader`` is a user, a group, or several (a list or
     a comma-separated string); users expand to their name and groups, and everyone reads ``public``."""

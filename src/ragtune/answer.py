@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ragtune.access import Reader, can_read, reader_labels
+from ragtune.access import Reader, reader_labels, visible_documents
 from ragtune.errors import InputError, RagtuneError
 from ragtune.generate import cite, prompt
 from ragtune.index.store.base import Filters, Hit
@@ -65,6 +65,8 @@ class Answerer:
         self._retriever = None
         self._generator = None
         self._tuned: dict[str, tuple[object, list[str]]] = {}
+        self._trained_on: dict[str, int | None] = {}  # the knowledge-base version a loaded model's data came from
+        self._learned: dict[tuple[str, int | None, frozenset[str]], tuple[int, int]] = {}
 
     @property
     def retriever(self):
@@ -102,34 +104,50 @@ class Answerer:
                 generator = load_generator(cfg.model_copy(update={"model": str(status.path)}))
             warnings = [f"the {variant} model is stale: {why} (run `ragtune data build` and `ragtune train`)"
                         for why in status.stale]
+            self._trained_on[variant] = (manifest.get("kb") or {}).get("version")
             self._tuned[variant] = (generator, warnings)
         return self._tuned[variant]
 
-    def _messages(self, questions: list[str], variant: str, k: int | None, filters: Filters | None,
-                  reader: Reader):
+    def _allowed(self, variant: str, reader: Reader) -> frozenset[str] | None:
+        """Check the variant (and, for a retrieving one, that there is a knowledge base); the reader's labels."""
         if variant not in VARIANTS:
             raise InputError(f"unknown variant {variant!r}: choose one of {', '.join(VARIANTS)}")
+        if variant in RETRIEVING and self.kb.head() is None:
+            raise RagtuneError(f"the knowledge base of {self.project.root} is empty: run `ragtune ingest` first")
+        return reader_labels(self.project.config.access, reader)
+
+    def _messages(self, questions: list[str], variant: str, k: int | None, filters: Filters | None,
+                  allowed: frozenset[str] | None):
         if variant not in RETRIEVING:
             return [prompt.base_messages(q) for q in questions], [[] for _ in questions], 0.0
-        if self.kb.head() is None:
-            raise RagtuneError(f"the knowledge base of {self.project.root} is empty: run `ragtune ingest` first")
         started = time.perf_counter()
-        allowed = reader_labels(self.project.config.access, reader)
         hits = self.retriever.search_many(questions, k=k, filters=filters, allowed=allowed)
         per_question = (time.perf_counter() - started) / max(len(questions), 1)
         return [prompt.rag_messages(q, h) for q, h in zip(questions, hits)], hits, per_question
 
-    def _warnings(self, variant: str, reader: Reader) -> tuple[object, list[str]]:
+    def _learned_hidden(self, variant: str, allowed: frozenset[str]) -> tuple[int, int]:
+        """How many documents the variant's model learned from (those of the knowledge-base version its data was
+        built from, else the current version's) and how many of them a reader allowed ``allowed`` may not see."""
+        trained = self._trained_on.get(variant)
+        key = (variant, trained if trained is not None else self.kb.head(), allowed)
+        if key in self._learned:
+            return self._learned[key]
+        manifest = self.kb.manifest(key[1]) if key[1] is not None else None
+        gone = manifest is None and trained is not None  # that version was dropped (`ingest --rebuild`)
+        manifest = (self.kb.manifest() if gone else manifest) or {"documents": {}}
+        counts = (len(manifest["documents"]), len(manifest["documents"]) - len(visible_documents(manifest, allowed)))
+        if not gone:
+            self._learned[key] = counts
+        return counts
+
+    def _generator_and_warnings(self, variant: str, allowed: frozenset[str] | None) -> tuple[object, list[str]]:
         """The variant's generator and its warnings, with one about learned content for a restricted reader."""
         generator, warnings = self.generator_for(variant)
-        allowed = reader_labels(self.project.config.access, reader)
         if variant in TRAINED_VARIANTS and allowed is not None:
-            manifest = self.kb.manifest() or {"documents": {}}
-            hidden = sum(1 for d in manifest["documents"].values() if not can_read(d.get("labels", []), allowed))
+            learned, hidden = self._learned_hidden(variant, allowed)
             if hidden:
-                warnings = [*warnings, f"the {variant} model learned from all {len(manifest['documents'])} documents, "
-                            f"{hidden} of which this reader may not see: access labels restrict retrieval, not "
-                            "what a model has learned"]
+                warnings = [*warnings, f"the {variant} model learned from all {learned} documents, {hidden} of which "
+                            "this reader may not see: access labels restrict retrieval, not what a model has learned"]
         return generator, warnings
 
     def ask(self, question: str, variant: str = "rag", k: int | None = None, filters: Filters | None = None,
@@ -138,8 +156,9 @@ class Answerer:
 
         ``reader``: a user or group(s) of ``access``; retrieval then sees only the documents they may read.
         """
-        (messages,), (hits,), retrieval_s = self._messages([question], variant, k, filters, reader)
-        generator, warnings = self._warnings(variant, reader)
+        allowed = self._allowed(variant, reader)
+        (messages,), (hits,), retrieval_s = self._messages([question], variant, k, filters, allowed)
+        generator, warnings = self._generator_and_warnings(variant, allowed)
         if on_token is None:
             gen = generator.chat(messages)
             return self._finish(question, variant, hits, retrieval_s, gen.text, gen.latency_s, gen.first_token_s,
@@ -163,8 +182,9 @@ class Answerer:
     def ask_many(self, questions: list[str], variant: str = "rag", k: int | None = None,
                  filters: Filters | None = None, reader: Reader = None) -> list[Answer]:
         """Answer many questions with batched retrieval and batched generation (``reader`` as in ask)."""
-        messages, hits, retrieval_s = self._messages(questions, variant, k, filters, reader)
-        generator, warnings = self._warnings(variant, reader)
+        allowed = self._allowed(variant, reader)
+        messages, hits, retrieval_s = self._messages(questions, variant, k, filters, allowed)
+        generator, warnings = self._generator_and_warnings(variant, allowed)
         generations = generator.chat_batch(messages)
         return [self._finish(q, variant, h, retrieval_s, g.text, g.latency_s, g.first_token_s, g.prompt_tokens,
                              g.completion_tokens, warnings) for q, h, g in zip(questions, hits, generations)]

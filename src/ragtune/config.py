@@ -15,6 +15,7 @@ from ragtune.errors import ConfigError
 CONFIG_FILE = "ragtune.yaml"
 DEFAULT_GENERATOR = "smollm2-135m-instruct"
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+PG_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # a plain PostgreSQL identifier
 
 
 class _Section(BaseModel):
@@ -67,7 +68,7 @@ class StoreConfig(_Section):
     @field_validator("pg_schema")
     @classmethod
     def _schema_name(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        if value is not None and not PG_SCHEMA_NAME.fullmatch(value):
             raise ValueError("use lower-case letters, digits and underscores (at most 63, not starting with a digit)")
         return value
 
@@ -77,6 +78,13 @@ class StoreConfig(_Section):
             raise ValueError("backend 'pgvector' needs store.url (a postgresql:// URL, or env:NAME to read it "
                              "from an environment variable)")
         return self
+
+    def schema_for(self, project_root: Path) -> str:
+        """The PostgreSQL schema of a project: pg_schema, else ragtune_<folder name> as a plain identifier."""
+        if self.pg_schema:
+            return self.pg_schema
+        name = re.sub(r"[^a-z0-9_]+", "_", Path(project_root).resolve().name.lower()).strip("_") or "project"
+        return f"ragtune_{name}"[:63]
 
     def resolved_url(self) -> str:
         """The connection URL, read from the environment when ``url`` is ``env:NAME``."""

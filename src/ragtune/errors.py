@@ -15,6 +15,10 @@ class InputError(RagtuneError):
     """A document, dataset or request cannot be used as given."""
 
 
+class StoreBusy(RagtuneError):
+    """Another writer (an ingest, rollback or migrate) holds the knowledge base's lock."""
+
+
 class MissingDependencyError(RagtuneError, ImportError):
     """An optional package or model is not installed; the message names what to install."""
 

@@ -1,9 +1,24 @@
-"""What this machine's processor can do fast, for choosing dtypes by evidence rather than by habit."""
+"""What this machine has: what its processor can do fast (for choosing dtypes by evidence rather than by habit)
+and which versions of the packages that shape results are installed (for the records of runs and models)."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from pathlib import Path
+
+
+def package_versions(names: Iterable[str]) -> dict[str, str]:
+    """name -> installed version, in the order given, leaving out packages that are not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
 
 
 @functools.cache

@@ -9,7 +9,10 @@ from ragtune.config import EvaluationConfig
 from ragtune.evaluate.metrics import AGGREGATES
 from ragtune.evaluate.stats import interval, paired
 
-COMPARED = ("accuracy", "f1", "hallucination", "faithfulness")
+# Besides accuracy, the metrics on which the recommendation will not prefer a simpler arm that is significantly
+# worse (ragtune.recommendation.results), so each of them must be compared pairwise.
+GUARDS = ("f1", "hallucination", "faithfulness")
+COMPARED = ("accuracy", *GUARDS)
 
 
 def _by_arm(samples: list[dict[str, Any]], phase: str) -> dict[str, dict[str, dict[str, Any]]]:
@@ -41,9 +44,10 @@ def comparisons(samples: list[dict[str, Any]], arms: list[str], ev: EvaluationCo
     """Paired tests between every two arms on the same questions, for the key metrics and freshness."""
     names = {name: key for key, name in AGGREGATES.items()}
     plans = [("test", names[metric], metric) for metric in COMPARED] + [("fresh_after", "updated", "freshness")]
+    by_phase = {phase: _by_arm(samples, phase) for phase in {phase for phase, _, _ in plans}}  # each built once
     out = []
     for phase, key, metric in plans:
-        rows = _by_arm(samples, phase)
+        rows = by_phase[phase]
         for a, b in combinations([arm for arm in arms if arm in rows], 2):
             ids = [i for i in rows[a] if i in rows[b]]
             test = paired(_column(rows[a], ids, key), _column(rows[b], ids, key), resamples=ev.bootstrap,

@@ -26,8 +26,9 @@ from ragtune.errors import InputError
 from ragtune.evaluate import aggregate, freshness, probe, questions, score
 from ragtune.evaluate.runs import new_run_folder, write_run
 from ragtune.evaluate.stats import interval
+from ragtune.hardware import package_versions
 from ragtune.project import Project
-from ragtune.training.artifact import TRAINED_VARIANTS, model_status
+from ragtune.training.artifact import TRAINED_VARIANTS, model_dir, model_status, read_manifest
 
 
 @dataclass
@@ -84,7 +85,7 @@ def _ensure_models(project: Project, needed: set[str], train_missing: bool, stag
     from ragtune.data.build import build_data
     from ragtune.training.trainer import data_file_for, train_variant
 
-    missing = [v for v in TRAINED_VARIANTS if v in needed and not model_status(project, v).exists]
+    missing = [v for v in TRAINED_VARIANTS if v in needed and read_manifest(model_dir(project, v)) is None]
     if not missing:
         return
     if not train_missing:
@@ -319,12 +320,6 @@ def _freshness(project: Project, update: freshness.Update, plan: list[ArmConfig]
 
 def _versions() -> dict[str, str]:
     import platform
-    from importlib.metadata import PackageNotFoundError, version
 
-    out = {"python": platform.python_version()}
-    for name in ("ragtune", "torch", "transformers", "peft", "sentence-transformers", "lancedb"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            continue
-    return out
+    packages = ("ragtune", "torch", "transformers", "peft", "sentence-transformers", "lancedb")
+    return {"python": platform.python_version(), **package_versions(packages)}

@@ -122,12 +122,11 @@ def _copy_to_temporary_schema(project: Project, workspace: Path) -> str:
     """Copy a pgvector project's knowledge base into a new schema beside its own; returns the schema's name."""
     from ragtune.index.kb import KnowledgeBase
     from ragtune.index.migrate import copy_store
-    from ragtune.index.store import default_pg_schema
     from ragtune.index.store.pgvector import PgVectorStore
 
     cfg = project.config.store
     url = cfg.resolved_url()
-    schema = f"{(cfg.pg_schema or default_pg_schema(project.root))[:46]}_fresh_{secrets.token_hex(4)}"
+    schema = f"{cfg.schema_for(project.root)[:46]}_fresh_{secrets.token_hex(4)}"
     (workspace / SCHEMA_FILE).write_text(schema, encoding="utf-8")  # for remove_copy
     with _TEMP_LOCK:
         if not _TEMP_SCHEMAS:  # (again) after pgvector's own exit handler, so it runs before the pools close

@@ -21,7 +21,7 @@ from typing import Any
 from ragtune.access import document_labels
 from ragtune.corpus.document import Chunk
 from ragtune.corpus.scan import scan_documents
-from ragtune.errors import ConfigError, InputError, RagtuneError
+from ragtune.errors import ConfigError, InputError, RagtuneError, StoreBusy
 from ragtune.index.embed import Embedder
 from ragtune.index.store import ChunkRecord, ChunkStore, open_store
 from ragtune.progress import bar, track
@@ -157,8 +157,9 @@ class KnowledgeBase:
         started = time.perf_counter()
         cfg = self.project.config
         with self._locked():
-            if rebuild:
-                self.store.drop()
+            if rebuild:  # nothing of the old store is kept, so there is nothing to recover first
+                self._opened().drop()
+                self._recovered = True
             store = self.store
             head = self.manifest()
             settings = self._settings()
@@ -214,10 +215,11 @@ class KnowledgeBase:
                 return report
             missing = sorted(target.keys() - current.keys())
             fresh = self._embed_missing([new_chunks[i] for i in missing if i in new_chunks], report)
+            # `current` stays valid until the commit: this sync holds the writer lock
             summary = {"added": len(report.added), "changed": len(report.changed), "removed": len(report.removed),
                        "unchanged": report.unchanged, "skipped": len(report.skipped),
                        "relabeled": len(report.relabeled)}
-            report.version = self._commit(docs, settings, "ingest", summary, fresh)
+            report.version = self._commit(docs, settings, "ingest", summary, fresh, current)
             report.seconds = time.perf_counter() - started
             return report
 
@@ -280,27 +282,30 @@ class KnowledgeBase:
         return records
 
     def _commit(self, docs: dict[str, Any], settings: dict[str, Any], note: str, summary: dict[str, Any],
-                records: dict[str, ChunkRecord]) -> int:
+                records: dict[str, ChunkRecord], current: dict[str, list[str]] | None = None) -> int:
         store = self.store
         previous = self.head()
         number = max([int(k[len(VERSIONS):]) for k in store.meta_keys(VERSIONS)] or [0]) + 1
         manifest = {"version": number, "parent": previous, "created": _now(), "note": note,
                     "settings": settings, "summary": summary, "documents": docs}
         with store.transaction():
-            store.write_meta(OWNER, {"name": self.project.config.name})
+            if store.read_meta(OWNER) is None:
+                store.write_meta(OWNER, {"name": self.project.config.name})
             store.write_meta(PENDING, {"version": number, "restore": previous})
-            self._apply(chunk_labels(docs), records)
+            self._apply(chunk_labels(docs), records, current)
             store.write_meta(_version_key(number), manifest)
             store.write_meta(HEAD, {"version": number})
             store.write_meta(PENDING, None)
         return number
 
-    def _apply(self, target: dict[str, list[str]], records: dict[str, ChunkRecord]) -> None:
+    def _apply(self, target: dict[str, list[str]], records: dict[str, ChunkRecord],
+               current: dict[str, list[str]] | None = None) -> None:
         """Make the searchable chunks exactly ``target``'s ids with its labels (records not given come from
-        the archive; a chunk whose labels changed is rewritten from it)."""
+        the archive; a chunk whose labels changed is rewritten from it). ``current``: the store's labels, when
+        the caller has just read them under the lock. Labels are sorted lists everywhere (manifests, stores)."""
         store = self._store
-        current = store.labels()
-        relabel = {i for i in target.keys() & current.keys() if current[i] != sorted(target[i])}
+        current = store.labels() if current is None else current
+        relabel = {i for i in target.keys() & current.keys() if current[i] != target[i]}
         missing = sorted((target.keys() - current.keys()) | relabel)
         needed = [i for i in missing if i not in records]
         found = store.archived(needed) if needed else {}
@@ -312,7 +317,7 @@ class KnowledgeBase:
             )
         add = [records.get(i) or found[i] for i in missing]
         store.replace((current.keys() - target.keys()) | relabel,
-                      [ChunkRecord(r.chunk, r.vector, sorted(target[r.chunk.id])) for r in add])
+                      [ChunkRecord(r.chunk, r.vector, target[r.chunk.id]) for r in add])
 
     def _recover(self) -> None:
         """After an interrupted sync, put the last committed version back in place.
@@ -327,8 +332,8 @@ class KnowledgeBase:
             try:
                 with self._locked():
                     self._recover()
-            except RagtuneError:
-                pass  # another ingest is running
+            except StoreBusy:
+                pass  # another ingest is running: it commits, or leaves the recovery to the next opener
             return
         head = self.manifest()
         self._apply(chunk_labels(head["documents"]) if head else {}, {})

@@ -20,7 +20,7 @@ import yaml
 from ragtune.config import CONFIG_FILE, StoreConfig, parse_config, read_config_file
 from ragtune.errors import ConfigError, RagtuneError
 from ragtune.index.kb import HEAD, PENDING, VERSIONS, KnowledgeBase
-from ragtune.index.store import ChunkRecord, ChunkStore, default_pg_schema, open_store
+from ragtune.index.store import ChunkRecord, ChunkStore, open_store
 from ragtune.progress import bar
 from ragtune.project import Project
 
@@ -52,15 +52,6 @@ class MigrateReport:
         return out
 
 
-def describe(store: ChunkStore) -> str:
-    """Where a store lives, for messages (no password)."""
-    if hasattr(store, "schema") and hasattr(store, "url"):
-        from ragtune.index.store.pgvector import redact
-
-        return f"PostgreSQL schema {store.schema!r} at {redact(store.url)}"
-    return f"LanceDB folder {getattr(store, 'path', store)}"
-
-
 def copy_store(source: ChunkStore, target: ChunkStore, batch: int = 2000, replace: bool = False) -> MigrateReport:
     """Copy every archived chunk, every metadata key and the current chunks with their labels into ``target``.
 
@@ -68,7 +59,7 @@ def copy_store(source: ChunkStore, target: ChunkStore, batch: int = 2000, replac
     interrupted; after copying, checks that both hold the same chunks, labels, archive and metadata.
     """
     started = time.perf_counter()
-    where, there = describe(source), describe(target)
+    where, there = str(source), str(target)
     with target.lock(), source.lock():
         if source.read_meta(PENDING) is not None:
             raise RagtuneError(f"the last ingest into {where} was interrupted: run `ragtune ingest` on the project "
@@ -83,23 +74,20 @@ def copy_store(source: ChunkStore, target: ChunkStore, batch: int = 2000, replac
         archive_ids = sorted(source.archive_ids())
         # a copy cut short leaves this marker: opening the target then restores its head from the archive
         target.write_meta(PENDING, {"version": None, "restore": None, "migrating_from": where})
-        progress = bar(len(archive_ids) + len(labels), "copying", unit="chunk")
+        progress = bar(len(archive_ids), "copying", unit="chunk")
+        current: list[ChunkRecord] = []  # kept from the archive pass: written in one call (a bulk load on PostgreSQL)
         for start in range(0, len(archive_ids), batch):
             records = source.archived(archive_ids[start : start + batch])
             target.archive(list(records.values()))
+            current += [_labelled(r, labels[i]) for i, r in records.items() if i in labels]
             progress.update(len(records))
-        current = sorted(labels)
+        lost = sorted(labels.keys() - {r.chunk.id for r in current})
+        if lost:
+            raise RagtuneError(f"{len(lost)} current chunks of {where} are not in its archive (e.g. {lost[0]}): "
+                               "run `ragtune ingest --rebuild` on the project, then migrate")
         with target.transaction():
-            for start in range(0, len(current), batch):
-                ids = current[start : start + batch]
-                records = source.archived(ids)
-                lost = [i for i in ids if i not in records]
-                if lost:
-                    raise RagtuneError(f"{len(lost)} current chunks of {where} are not in its archive (e.g. "
-                                       f"{lost[0]}): run `ragtune ingest --rebuild` on the project, then migrate")
-                target.replace([], [_labelled(records[i], labels[i]) for i in ids])
-                progress.update(len(ids))
-            for key in keys:
+            target.replace([], current)
+            for key in sorted(keys, key=lambda k: k == HEAD):  # the head last: it must never name a missing version
                 target.write_meta(key, source.read_meta(key))
             target.write_meta(PENDING, None)
         progress.close()
@@ -125,7 +113,7 @@ def _verify(source: ChunkStore, target: ChunkStore, keys: list[str], labels: dic
     if target.meta_keys("") != keys or any(target.read_meta(k) != source.read_meta(k) for k in keys):
         problems.append("metadata (versions, head)")
     if problems:
-        raise RagtuneError(f"the copy in {describe(target)} differs from {describe(source)} in "
+        raise RagtuneError(f"the copy in {target} differs from {source} in "
                            f"{', '.join(problems)}: migrate again with --replace; the source is unchanged")
 
 
@@ -142,7 +130,7 @@ def same_place(a: StoreConfig, b: StoreConfig, root: Path) -> bool:
         return False
     if a.backend == "lancedb":
         return (root / a.path).resolve() == (root / b.path).resolve()
-    schema_a, schema_b = (s.pg_schema or default_pg_schema(root) for s in (a, b))
+    schema_a, schema_b = (s.schema_for(root) for s in (a, b))
     return schema_a == schema_b and a.resolved_url() == b.resolved_url()
 
 
@@ -163,7 +151,7 @@ def migrate_project(project: Project, to: StoreConfig, replace: bool = False, sw
 def _where(cfg: StoreConfig, root: Path) -> str:
     if cfg.backend == "lancedb":
         return f"LanceDB folder {root / cfg.path}"
-    return f"PostgreSQL schema {cfg.pg_schema or default_pg_schema(root)!r}"
+    return f"PostgreSQL schema {cfg.schema_for(root)!r}"
 
 
 def switch_store(config_path: Path, to: StoreConfig) -> None:

@@ -19,6 +19,7 @@ from ragtune.errors import require
 from ragtune.index.store.base import Filters, like_pattern
 
 _STOPWORDS = "en"
+_MASKS_KEPT = 64  # label masks remembered per snapshot (one per distinct reader)
 
 
 def _stemmer():
@@ -44,6 +45,8 @@ class Snapshot:
     def __init__(self, rows, vectors: np.ndarray, retriever):
         self.rows, self.vectors, self.retriever = rows, vectors, retriever
         self._pa = require("pyarrow")
+        self._labels = None  # flattened labels and their row numbers, on the first restricted search
+        self._label_masks: dict[tuple[str, ...], np.ndarray] = {}
         self._columns = {name: rows.column(name).to_pylist() for name in rows.column_names if name != "labels"}
         self._stem = _stemmer()
         self._vocab = set(retriever.vocab_dict) if retriever is not None else set()
@@ -66,8 +69,8 @@ class Snapshot:
         return cls(rows, np.ascontiguousarray(vectors, dtype=np.float32), retriever)
 
     # -- persistence ------------------------------------------------------------------------------
-    def save(self, folder: Path, version: int) -> None:
-        """Write to ``folder``, stamped with the table version it matches (the stamp is written last)."""
+    def save(self, folder: Path, version: str) -> None:
+        """Write to ``folder``, stamped with the key (table version) it matches (the stamp is written last)."""
         pa = require("pyarrow")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "stamp.json").unlink(missing_ok=True)
@@ -79,7 +82,7 @@ class Snapshot:
         (folder / "stamp.json").write_text(json.dumps({"version": version, "empty": self.retriever is None}))
 
     @classmethod
-    def load(cls, folder: Path, version: int) -> Snapshot | None:
+    def load(cls, folder: Path, version: str) -> Snapshot | None:
         """The saved snapshot if it matches ``version``, else None."""
         stamp_path = folder / "stamp.json"
         if not stamp_path.exists():
@@ -104,14 +107,7 @@ class Snapshot:
         if not filters and allowed is None:
             return None
         pc = require("pyarrow.compute")
-        keep = np.ones(self.size, dtype=bool)
-        if allowed is not None:
-            labels = self.rows.column("labels")
-            parents = np.asarray(pc.list_parent_indices(labels), dtype=np.int64)
-            holds = np.asarray(pc.is_in(pc.list_flatten(labels), value_set=self._pa.array(allowed, self._pa.string()))
-                               .fill_null(False), dtype=bool)
-            keep = np.zeros(self.size, dtype=bool)
-            keep[parents[holds]] = True
+        keep = self._label_mask(tuple(allowed)) if allowed is not None else np.ones(self.size, dtype=bool)
         filters = filters or {}
         for key, value in filters.items():
             column = self.rows.column(key)
@@ -121,6 +117,24 @@ class Snapshot:
                 match |= np.asarray(test.fill_null(False), dtype=bool)
             keep &= match
         return keep
+
+    def _label_mask(self, allowed: tuple[str, ...]) -> np.ndarray:
+        """Rows holding one of ``allowed`` (a copy; remembered per label set: readers ask again and again)."""
+        if allowed not in self._label_masks:
+            if self._labels is None:
+                pc = require("pyarrow.compute")
+                labels = self.rows.column("labels")
+                self._labels = (pc.list_flatten(labels), np.asarray(pc.list_parent_indices(labels), dtype=np.int64))
+            pc = require("pyarrow.compute")
+            flat, parents = self._labels
+            holds = np.asarray(pc.is_in(flat, value_set=self._pa.array(allowed, self._pa.string())).fill_null(False),
+                               dtype=bool)
+            mask = np.zeros(self.size, dtype=bool)
+            mask[parents[holds]] = True
+            if len(self._label_masks) >= _MASKS_KEPT:
+                self._label_masks.clear()
+            self._label_masks[allowed] = mask
+        return self._label_masks[allowed].copy()
 
     def dense(self, vector: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Exact cosine search: (row, score) for the top ``k`` rows (vectors are unit length)."""

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ragtune.config import ConstraintsConfig
+from ragtune.recommendation.evidence import UPDATES_PER_MONTH
 
-CHANGES = ("never", "yearly", "quarterly", "monthly", "weekly", "daily")
+CHANGES = tuple(UPDATES_PER_MONTH)  # never ... daily: the stated frequencies ("unknown" is an empty answer)
 YES = frozenset({"y", "yes", "true", "1"})
 NO = frozenset({"n", "no", "false", "0"})
 MAX_TRIES = 5

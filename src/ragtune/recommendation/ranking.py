@@ -140,12 +140,11 @@ def _choice_reasons(run: Run, f: _Field, reasons: list[str]) -> set[str]:
         reasons.append(why)
         cited.add(plain)
     elif f.specialized and not run.tuned(choice):
-        for arm in (a for a in f.ranked if run.tuned(a)):
-            if run.significantly_worse(arm, leader):
-                reasons.append(
-                    f"specialized=true favours fine-tuning, but {arm} is significantly less accurate "
-                    f"than {leader} ({fmt_diff(run.comparison('accuracy', arm, leader))})"
-                )
-                cited.add(arm)
-            break
+        tuned = next((a for a in f.ranked if run.tuned(a)), None)  # the best-ranked fine-tuned arm
+        if tuned is not None and run.significantly_worse(tuned, leader):
+            reasons.append(
+                f"specialized=true favours fine-tuning, but {tuned} is significantly less accurate "
+                f"than {leader} ({fmt_diff(run.comparison('accuracy', tuned, leader))})"
+            )
+            cited.add(tuned)
     return cited

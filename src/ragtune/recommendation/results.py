@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ragtune.answer import RETRIEVING, VARIANTS
+from ragtune.evaluate.aggregate import GUARDS
 from ragtune.evaluate.formatting import finite
+from ragtune.training.artifact import TRAINED_VARIANTS
 
-SIMPLICITY = {"base": 0, "rag": 1, "ft": 2, "hybrid": 3}
-RETRIEVING = frozenset({"rag", "hybrid"})
-TUNED = frozenset({"ft", "hybrid"})
+SIMPLICITY = {variant: i for i, variant in enumerate(VARIANTS)}  # base, rag, ft, hybrid: simplest first
 ALPHA = 0.05
 
-GUARDS = ("f1", "hallucination", "faithfulness")  # a simpler arm must not be significantly worse on these either
 LOWER_IS_BETTER = frozenset({"hallucination"})
 
 
@@ -51,7 +51,7 @@ class Run:
         return self.variant(arm) in RETRIEVING
 
     def tuned(self, arm: str) -> bool:
-        return self.variant(arm) in TUNED
+        return self.variant(arm) in TRAINED_VARIANTS
 
     def metric(self, arm: str, name: str) -> dict[str, Any] | None:
         """The interval of an aggregate metric, or None when it has no numeric mean."""

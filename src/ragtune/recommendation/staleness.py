@@ -11,8 +11,8 @@ from ragtune.evaluate.formatting import finite
 from ragtune.recommendation.evidence import UPDATES_PER_MONTH, fmt_diff, fmt_interval, fmt_usd, update_text
 from ragtune.recommendation.results import Run
 
-FREQUENT_CHANGES = frozenset({"monthly", "weekly", "daily"})
-RARE_CHANGES = frozenset({"never", "yearly", "quarterly"})
+FREQUENT_CHANGES = frozenset(k for k, per_month in UPDATES_PER_MONTH.items() if per_month >= 1)  # monthly or more
+RARE_CHANGES = frozenset(UPDATES_PER_MONTH) - FREQUENT_CHANGES  # never, yearly, quarterly ("unknown" is neither)
 CLEAR_GAP = 0.25  # a gap in updated-answer shares that counts as clear when no intervals were measured
 
 
@@ -33,13 +33,11 @@ def apply_content_changes(
     for arm in (a for a in run.arms if not run.retrieves(a)):
         fresh = run.freshness(arm)
         evidence = _clearly_below(run, arm, best) if best else None
-        below = evidence is not None
         if changes in FREQUENT_CHANGES:
-            if below:
+            if evidence is not None:
                 excluded.setdefault(arm, []).append(f"content changes {changes} and {evidence}")
                 stale_lines.append(evidence)
-                if arm in remaining:
-                    remaining = [a for a in remaining if a != arm]
+                remaining = [a for a in remaining if a != arm]
             elif arm in remaining:
                 if fresh is None:
                     seen = "freshness was not measured (compare --freshness)"
@@ -57,7 +55,7 @@ def apply_content_changes(
                     f"content changes {changes} and {arm} does not retrieve, so it answers from what it "
                     f"was trained on until retrained; {seen}; {update_text(run, arm)}"
                 )
-        elif changes == "unknown" and below and arm in remaining:
+        elif changes == "unknown" and evidence is not None and arm in remaining:
             caveats.append(f"{evidence}: this matters if the content changes often (content_changes is unknown)")
     if stale_lines:
         reasons.append(f"content changes {changes} (content_changes), so stale arms are out: " + "; ".join(stale_lines))

@@ -49,10 +49,7 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None,
     bodies over ``max_body_bytes`` get 413. ``preload`` loads the embedder and base generator at start-up;
     ``on_ready`` is called with the model ids once the app is ready.
     """
-    if max_concurrency < 1:
-        raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
-    if max_queue < 0:
-        raise InputError(f"max_queue must be 0 or more, got {max_queue}")
+    Limiter.check(max_concurrency, max_queue)
     if api_key_hash is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", api_key_hash):
         raise InputError("api_key_hash must be the hex SHA-256 of the key (ragtune.server.auth.hash_key)")
     if max_body_bytes < 1:

@@ -50,11 +50,6 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def key_matches(given: str, key_hash: str) -> bool:
-    """Whether ``given`` is the key whose hash is ``key_hash`` (constant-time comparison)."""
-    return find_key(given, [ServerKey("", key_hash.lower())]) is not None
-
-
 def find_key(given: str, keys: Sequence[ServerKey]) -> ServerKey | None:
     """The key ``given`` is, or None (every hash is compared, each in constant time)."""
     digest = hash_key(given).encode("ascii")

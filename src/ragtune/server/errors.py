@@ -26,7 +26,7 @@ AUTH = "authentication_error"
 PERMISSION = "permission_error"
 SERVER = "server_error"
 
-_HTTP_TYPES = {401: AUTH, 403: PERMISSION, 404: INVALID, 405: INVALID, 413: INVALID, 503: SERVER}
+_HTTP_TYPES = {401: AUTH, 403: PERMISSION}  # other statuses: INVALID below 500, SERVER from 500
 
 
 class ApiError(Exception):

@@ -11,6 +11,7 @@ import concurrent.futures
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ragtune.errors import InputError
 from ragtune.server.errors import SERVER, ApiError, error_body, send_error
 
 T = TypeVar("T")
@@ -20,15 +21,20 @@ class Limiter:
     """At most ``concurrency`` model calls at a time; at most ``max_queue`` requests waiting for a slot."""
 
     def __init__(self, concurrency: int, max_queue: int) -> None:
-        if concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
-        if max_queue < 0:
-            raise ValueError("max_queue must be 0 or more")
+        """``concurrency`` and ``max_queue`` as ``check`` accepts them."""
         self.concurrency, self.max_queue = concurrency, max_queue
         self.waiting = 0
         self.running = 0
         self._slots = asyncio.Semaphore(concurrency)
         self._pool = concurrent.futures.ThreadPoolExecutor(concurrency, thread_name_prefix="ragtune-serve")
+
+    @staticmethod
+    def check(concurrency: int, max_queue: int) -> None:
+        """An InputError for limits the Limiter cannot work with (``create_app`` checks before any model loads)."""
+        if concurrency < 1:
+            raise InputError(f"max_concurrency must be at least 1, got {concurrency}")
+        if max_queue < 0:
+            raise InputError(f"max_queue must be 0 or more, got {max_queue}")
 
     async def acquire(self) -> None:
         """Take a slot, waiting in line; raises a 503 ApiError when the line is full."""

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from ragtune.access import can_read
+from ragtune.access import visible_documents
 from ragtune.errors import InputError
 from ragtune.server.auth import ServerKey, request_key, require_owner
 from ragtune.server.errors import ApiError
@@ -61,7 +61,7 @@ def project_status(service: Service, key: ServerKey | None = None) -> dict[str, 
     allowed = key.labels if key is not None else None  # None: the owner's view
     kb_info = None
     if manifest is not None:
-        documents = [d for d in manifest["documents"].values() if can_read(d.get("labels", []), allowed)]
+        documents = visible_documents(manifest, allowed)
         kb_info = {"version": manifest["version"], "created": manifest.get("created"), "documents": len(documents),
                    "chunks": sum(len(d["chunks"]) for d in documents)}
     models = []

@@ -16,7 +16,7 @@ from ragtune.access import Reader
 from ragtune.answer import Answer, Answerer
 from ragtune.project import Project
 from ragtune.server.errors import INVALID, ApiError
-from ragtune.training.artifact import TRAINED_VARIANTS, model_dir, read_manifest
+from ragtune.training.artifact import TRAINED_VARIANTS, is_trained
 
 ALWAYS = ("base", "rag")
 
@@ -26,7 +26,6 @@ class _BoundGenerator:
 
     def __init__(self, generator: Any, options: dict[str, Any]) -> None:
         self._generator, self._options = generator, options
-        self.name = generator.name
         self._generation: Any = None
         self._stream: Any = None
 
@@ -84,6 +83,7 @@ class _RequestAnswerer(Answerer):
     def __init__(self, shared: Answerer, lock: threading.Lock, embed_lock: threading.RLock,
                  options: dict[str, Any]) -> None:
         self.project, self.kb = shared.project, shared.kb
+        self._trained_on, self._learned = shared._trained_on, shared._learned  # caches shared across requests
         self._shared, self._lock, self._embed_lock, self._options = shared, lock, embed_lock, options
         self.bound: _BoundGenerator | None = None
 
@@ -91,11 +91,6 @@ class _RequestAnswerer(Answerer):
     def retriever(self):
         with self._lock:
             return _Serialized(self._shared.retriever, self._embed_lock)
-
-    @property
-    def generator(self):
-        with self._lock:
-            return self._shared.generator
 
     def generator_for(self, variant: str):
         with self._lock:
@@ -130,7 +125,7 @@ class Service:
 
     def variants(self) -> list[str]:
         """The variants that can answer now: base and rag always, ft and hybrid once trained."""
-        trained = [v for v in TRAINED_VARIANTS if read_manifest(model_dir(self.project, v)) is not None]
+        trained = [v for v in TRAINED_VARIANTS if is_trained(self.project, v)]
         return [*ALWAYS, *trained]
 
     def models(self) -> list[str]:

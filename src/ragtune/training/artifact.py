@@ -25,6 +25,11 @@ def work_dir(project: Project, variant: str) -> Path:
     return project.root / "models" / f".work-{variant}"
 
 
+def is_trained(project: Project, variant: str) -> bool:
+    """Whether a variant has a finished model (its manifest is there), without reading the manifest."""
+    return (model_dir(project, variant) / MANIFEST).is_file()
+
+
 def read_manifest(folder: Path) -> dict[str, Any] | None:
     """A model folder's manifest, or None when there is no finished model."""
     path = folder / MANIFEST

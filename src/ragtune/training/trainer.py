@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import time
@@ -13,6 +12,7 @@ from typing import Any
 
 from ragtune.corpus.scan import file_hash
 from ragtune.errors import ConfigError, InputError
+from ragtune.hardware import package_versions
 from ragtune.progress import quiet_transformers
 from ragtune.project import Project
 from ragtune.training.artifact import MANIFEST, TRAINED_VARIANTS, model_dir, model_status, work_dir
@@ -202,13 +202,7 @@ def train_variant(project: Project, variant: str = "ft", method: str | None = No
 
 
 def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("ragtune", "torch", "transformers", "peft"):
-        with contextlib.suppress(PackageNotFoundError):
-            out[name] = version(name)
-    return out
+    return package_versions(("ragtune", "torch", "transformers", "peft"))
 
 
 def _save(project: Project, variant: str, method: str, model: Any, tokenizer: Any, manifest: dict[str, Any],

@@ -32,10 +32,9 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def ul(items: Iterable[str], cls: str = "") -> str:
+def ul(items: Iterable[str]) -> str:
     """A bullet list of already-escaped html items."""
-    lis = "".join(f"<li>{i}</li>" for i in items)
-    return f'<ul class="{cls}">{lis}</ul>' if cls else f"<ul>{lis}</ul>"
+    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
 
 def facts(pairs: Iterable[tuple[str, str]]) -> str:
@@ -44,13 +43,13 @@ def facts(pairs: Iterable[tuple[str, str]]) -> str:
     return f'<dl class="facts">{body}</dl>' if body else ""
 
 
-def table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
+def table(head: list[str], rows: list[list[str]]) -> str:
     """A table from escaped html cells; a cell may be a ``<td ...>`` already."""
     ths = "".join(h if h.startswith("<th") else f"<th>{h}</th>" for h in head)
     trs = "".join(
         "<tr>" + "".join(c if c.startswith(("<td", "<th")) else f"<td>{c}</td>" for c in r) + "</tr>" for r in rows
     )
-    return f'<div class="scroll"><table class="{cls}"><thead><tr>{ths}</tr></thead><tbody>{trs}</tbody></table></div>'
+    return f'<div class="scroll"><table><thead><tr>{ths}</tr></thead><tbody>{trs}</tbody></table></div>'
 
 
 def section(key: str, title: str, body: str) -> str:

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from ragtune.config import StoreConfig
 from ragtune.index.store.base import ChunkRecord, ChunkStore, Filters, Hit
-
-
-def default_pg_schema(project_root: Path) -> str:
-    """The PostgreSQL schema of a project without store.pg_schema: ragtune_<folder name>, as a plain identifier."""
-    name = re.sub(r"[^a-z0-9_]+", "_", Path(project_root).resolve().name.lower()).strip("_") or "project"
-    return f"ragtune_{name}"[:63]
 
 
 def open_store(cfg: StoreConfig, project_root: Path) -> ChunkStore:
@@ -24,8 +17,8 @@ def open_store(cfg: StoreConfig, project_root: Path) -> ChunkStore:
     if cfg.backend == "pgvector":
         from ragtune.index.store.pgvector import PgVectorStore
 
-        return PgVectorStore(cfg.resolved_url(), cfg.pg_schema or default_pg_schema(project_root), cfg.ef_search)
+        return PgVectorStore(cfg.resolved_url(), cfg.schema_for(project_root), cfg.ef_search)
     raise ValueError(f"store.backend: unknown backend {cfg.backend!r}")
 
 
-__all__ = ["ChunkRecord", "ChunkStore", "Filters", "Hit", "default_pg_schema", "open_store"]
+__all__ = ["ChunkRecord", "ChunkStore", "Filters", "Hit", "open_store"]

@@ -47,6 +47,13 @@ def check_filters(filters: Filters | None) -> Filters:
     return filters
 
 
+def check_meta_key(key: str) -> str:
+    """A metadata key as given, or a ValueError for one that could escape its place ('', '..', leading '/')."""
+    if not key or ".." in key or key.startswith("/"):
+        raise ValueError(f"bad metadata key {key!r}")
+    return key
+
+
 def like_pattern(value: str) -> str:
     """A filter value as a SQL LIKE pattern: '*' matches any text, everything else is literal."""
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -70,6 +77,10 @@ class ChunkStore(ABC):
     holding at least one of them, and the restriction is part of the search itself (a restricted
     search still returns k chunks when k visible ones exist).
     """
+
+    @abstractmethod
+    def __str__(self) -> str:
+        """Where the store lives, for messages (no password)."""
 
     @abstractmethod
     def ids(self) -> set[str]:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ragtune.corpus.document import Chunk
-from ragtune.errors import ConfigError, RagtuneError, require
+from ragtune.errors import ConfigError, StoreBusy, require
 from ragtune.index.snapshot import Snapshot
 from ragtune.index.store.base import (
     Allowed,
@@ -30,10 +30,11 @@ from ragtune.index.store.base import (
     Hit,
     check_allowed,
     check_filters,
+    check_meta_key,
     like_pattern,
 )
 
-CHUNKS, ARCHIVE, LOCK = "chunks", "archive", ".lock"
+CHUNKS, ARCHIVE, LOCK, GENERATION = "chunks", "archive", ".lock", "generation"
 IN_MEMORY_LIMIT = 500_000
 META_COLUMNS = ["id", "source", "title", "section", "text", "position", "page", "labels"]
 _ID_BATCH = 500
@@ -81,8 +82,11 @@ class LanceStore(ChunkStore):
         self._lock = threading.RLock()
         self._tables: dict[str, Any] = {}
         self._snapshot: Snapshot | None = None
-        self._snapshot_version = -1
+        self._snapshot_key: str | None = None  # generation and table version the snapshot holds
         self._generation_seen = -1
+
+    def __str__(self) -> str:
+        return f"LanceDB folder {self.path}"
 
     # -- tables ---------------------------------------------------------------------------------
     def _schema(self, dim: int):
@@ -173,12 +177,18 @@ class LanceStore(ChunkStore):
                 table.delete(_id_predicate(batch))
             if add:
                 table.add(self._to_arrow(add))
-            self._snapshot_version = -1
-            generation = self.path / "generation"
-            count = int(generation.read_text()) + 1 if generation.exists() else 1
-            tmp = generation.with_suffix(".tmp")
-            tmp.write_text(str(count))
-            os.replace(tmp, generation)
+            self._bump_generation()
+
+    def _generation(self) -> int:
+        path = self.path / GENERATION
+        return int(path.read_text()) if path.exists() else 0
+
+    def _bump_generation(self) -> None:
+        """Count a write (kept across drop(): a rebuilt table restarts its version numbers)."""
+        self._snapshot_key = None
+        tmp = self.path / f"{GENERATION}.tmp"
+        tmp.write_text(str(self._generation() + 1))
+        os.replace(tmp, self.path / GENERATION)
 
     def archive(self, records: list[ChunkRecord]) -> None:
         if not records:
@@ -230,35 +240,34 @@ class LanceStore(ChunkStore):
         """The snapshot of the current table version: from memory, from disk, or built now.
 
         Every write bumps the ``generation`` file, so checking for writes by this or another process
-        costs one stat; the table is asked for its version only when that file changed.
+        costs one stat; the table is asked for its version only when that file changed. A snapshot is
+        keyed by generation and table version, since a dropped and rebuilt table reuses version numbers.
         """
         with self._lock:
-            generation = self.path / "generation"
+            generation = self.path / GENERATION
             stamp = generation.stat().st_mtime_ns if generation.exists() else 0
-            if self._snapshot is not None and self._snapshot_version >= 0 and stamp == self._generation_seen:
+            if self._snapshot is not None and self._snapshot_key is not None and stamp == self._generation_seen:
                 return self._snapshot
             self.refresh()
             table = self._table(CHUNKS)
-            version = table.version if table is not None else 0
+            key = f"g{self._generation()}-v{table.version if table is not None else 0}"
             self._generation_seen = stamp
-            if self._snapshot is None or self._snapshot_version != version:
+            if self._snapshot is None or self._snapshot_key != key:
                 cache = self.path / "snapshot"
-                snapshot = Snapshot.load(cache, version)
+                snapshot = Snapshot.load(cache, key)
                 if snapshot is None:
                     data = self._select(CHUNKS, [*META_COLUMNS, "vector"])
                     column = data.column("vector").combine_chunks()
                     dim = column.type.list_size if data.num_rows else 0
                     vectors = column.flatten().to_numpy(zero_copy_only=False).reshape(data.num_rows, dim)
                     snapshot = Snapshot.build(data.drop_columns(["vector"]), vectors)
-                    snapshot.save(cache, version)
-                self._snapshot, self._snapshot_version = snapshot, version
+                    snapshot.save(cache, key)
+                self._snapshot, self._snapshot_key = snapshot, key
             return self._snapshot
 
     # -- metadata -------------------------------------------------------------------------------
     def _meta_path(self, key: str) -> Path:
-        if not key or ".." in key or key.startswith("/"):
-            raise ValueError(f"bad metadata key {key!r}")
-        return self.path / "meta" / f"{key}.json"
+        return self.path / "meta" / f"{check_meta_key(key)}.json"
 
     def read_meta(self, key: str) -> Any | None:
         path = self._meta_path(key)
@@ -291,12 +300,13 @@ class LanceStore(ChunkStore):
 
         with self._lock:
             self._tables.clear()
-            self._snapshot, self._snapshot_version, self._generation_seen = None, -1, -1
+            self._snapshot, self._generation_seen = None, -1
             for child in self.path.iterdir() if self.path.exists() else []:
-                if child.name != LOCK:  # the writer holding the lock keeps it
+                if child.name not in (LOCK, GENERATION):  # the writer's lock; readers' change counter
                     shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
             self.path.mkdir(parents=True, exist_ok=True)
             self._db = require("lancedb").connect(str(self.path / "lancedb"))
+            self._bump_generation()
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -305,7 +315,7 @@ class LanceStore(ChunkStore):
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise RagtuneError(f"another ingest is running on {self.path}; wait for it to finish") from None
+                raise StoreBusy(f"another ingest is running on {self.path}; wait for it to finish") from None
             try:
                 yield
             finally:

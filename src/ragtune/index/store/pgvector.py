@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from ragtune.config import PG_SCHEMA_NAME
 from ragtune.corpus.document import Chunk
-from ragtune.errors import ConfigError, RagtuneError, require
+from ragtune.errors import ConfigError, RagtuneError, StoreBusy, require
 from ragtune.index.store.base import (
     Allowed,
     ChunkRecord,
@@ -35,6 +36,7 @@ from ragtune.index.store.base import (
     Hit,
     check_allowed,
     check_filters,
+    check_meta_key,
     like_pattern,
 )
 
@@ -45,7 +47,6 @@ _BULK_LOAD = 1000  # adding at least this many chunks to an empty table builds t
 _BUILD_MEMORY = "1GB"  # maintenance_work_mem for that build (the graph of 100k x 384 fits)
 COLUMNS = ["id", "source", "title", "section", "text", "position", "page", "labels"]
 _COPY_TYPES = ["text", "text", "text", "text", "text", "int4", "int4", "text[]", "vector"]
-_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _TS_CONFIG = "english"
 _EF_SEARCH_MAX = 1000
 _POOLS: dict[str, Any] = {}
@@ -148,7 +149,7 @@ class PgVectorStore(ChunkStore):
     """Chunks, archive and metadata in a PostgreSQL schema; tables take their vector size from the data."""
 
     def __init__(self, url: str, schema: str, ef_search: int = 100):
-        if not _SCHEMA_NAME.fullmatch(schema):
+        if not PG_SCHEMA_NAME.fullmatch(schema):
             raise ConfigError(f"store.pg_schema {schema!r}: use lower-case letters, digits and underscores")
         self._psycopg = _modules()
         self.url, self.schema, self.ef_search = url, schema, ef_search
@@ -160,6 +161,9 @@ class PgVectorStore(ChunkStore):
         with self._pool.connection() as conn:
             conn.execute(self._sql("CREATE SCHEMA IF NOT EXISTS {schema}"))
             self._create_meta(conn)
+
+    def __str__(self) -> str:
+        return f"PostgreSQL schema {self.schema!r} at {redact(self.url)}"
 
     # -- SQL helpers ----------------------------------------------------------------------------
     def _sql(self, text: str, **parts):
@@ -350,12 +354,13 @@ class PgVectorStore(ChunkStore):
         with self._connection() as conn, conn.transaction():
             if not self._ensure_tables(conn, None):
                 return []
-            conn.execute("SELECT set_config('hnsw.ef_search', %s, true)",
-                         [str(min(max(k, self.ef_search), _EF_SEARCH_MAX))])
+            settings = {"hnsw.ef_search": str(min(max(k, self.ef_search), _EF_SEARCH_MAX))}
             if self._iterative_scan:
-                conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+                settings["hnsw.iterative_scan"] = "relaxed_order"
             elif filters or allowed is not None or k > _EF_SEARCH_MAX:
-                conn.execute("SELECT set_config('enable_indexscan', 'off', true)")  # exact scan: never too few
+                settings["enable_indexscan"] = "off"  # exact scan: never too few
+            conn.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(settings)),
+                         [part for item in settings.items() for part in item])  # one round trip
             # not prepared: a cached plan would ignore enable_indexscan (pgvector < 0.8)
             rows = conn.execute(query, [np.asarray(vector, dtype=np.float32), *params, k],
                                 prepare=None if self._iterative_scan else False).fetchall()
@@ -392,19 +397,14 @@ class PgVectorStore(ChunkStore):
         return [Hit(_row_chunk(row), float(row[7])) for row in rows]
 
     # -- metadata -------------------------------------------------------------------------------
-    @staticmethod
-    def _check_key(key: str) -> None:
-        if not key or ".." in key or key.startswith("/"):
-            raise ValueError(f"bad metadata key {key!r}")
-
     def read_meta(self, key: str) -> Any | None:
-        self._check_key(key)
+        check_meta_key(key)
         with self._connection() as conn:
             row = conn.execute(self._sql("SELECT value FROM {meta} WHERE key = %s"), [key]).fetchone()
         return row[0] if row else None
 
     def write_meta(self, key: str, value: Any) -> None:
-        self._check_key(key)
+        check_meta_key(key)
         with self._connection() as conn:
             if value is None:
                 conn.execute(self._sql("DELETE FROM {meta} WHERE key = %s"), [key])
@@ -464,7 +464,7 @@ class PgVectorStore(ChunkStore):
         key = f"ragtune:{self.schema}"
         with self._psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
             if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key]).fetchone()[0]:
-                raise RagtuneError(f"another ingest is running on PostgreSQL schema {self.schema!r} at "
+                raise StoreBusy(f"another ingest is running on PostgreSQL schema {self.schema!r} at "
                                    f"{redact(self.url)}; wait for it to finish")
             try:
                 yield
