@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 from ragtune.config import DEFAULT_GENERATOR
 from ragtune.errors import ConfigError, MissingDependencyError, RagtuneError
+from ragtune.hardware import warn_if_bf16_emulated
 from ragtune.progress import bar, progress_enabled, quiet_transformers
 
 log = logging.getLogger(__name__)
@@ -350,6 +351,7 @@ def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu", adapter:
     _check_device(device)
     path = resolve_model_path(spec)
     dtype = pick_dtype(dtype, device)
+    warn_if_bf16_emulated("generation.dtype", dtype, device)
     torch_dtype = getattr(torch, dtype, None)
     if not isinstance(torch_dtype, torch.dtype):
         raise ConfigError(f"generation.dtype {dtype!r} is not a torch dtype (use auto, float32, bfloat16, float16)")

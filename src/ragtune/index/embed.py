@@ -43,12 +43,13 @@ def embedding_dtype(dtype: str, device: str) -> str:
     Measured on SciFact with all-MiniLM-L6-v2 on a 2-core AMX CPU (docs/benchmarks.md): bf16 embeds
     several times faster than fp32 with the same nDCG@10 within noise.
     """
+    from ragtune.hardware import cpu_has_native_bf16, warn_if_bf16_emulated
+
     if dtype != "auto":
+        warn_if_bf16_emulated("embedding.dtype", dtype, device)
         return dtype
     if device.startswith("cuda"):
         return "float16"
-    from ragtune.hardware import cpu_has_native_bf16
-
     return "bfloat16" if device == "cpu" and cpu_has_native_bf16() else "float32"
 
 

@@ -79,11 +79,12 @@ def autocast_dtype(dtype: str, device: str) -> Any:
     """The autocast dtype for training (None = full precision)."""
     import torch
 
-    from ragtune.hardware import cpu_has_native_bf16
+    from ragtune.hardware import cpu_has_native_bf16, warn_if_bf16_emulated
 
     if dtype == "float32":
         return None
     if dtype == "bfloat16":
+        warn_if_bf16_emulated("training.dtype", dtype, device)
         return torch.bfloat16
     if device.startswith("cuda"):
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
