@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -41,17 +42,36 @@ def example_project(tmp_path_factory) -> Path:
     return root
 
 
+def set_config(root: Path, config: str) -> Path:
+    """Put ``config`` (YAML text of top-level keys) into ``root``'s ragtune.yaml: each top-level key it gives
+    replaces the file's own (ragtune.yaml may not repeat a key), every other line is kept as it is."""
+    import yaml
+
+    path = root / "ragtune.yaml"
+    given = set(yaml.safe_load(config) or {})
+    kept, replacing = [], False
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        key = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        if key:
+            replacing = key.group(1) in given
+        elif line.strip() and not line[0].isspace():  # a comment at the margin ends a section
+            replacing = False
+        if not replacing:
+            kept.append(line)
+    path.write_text("".join(kept).rstrip("\n") + "\n\n" + config.strip("\n") + "\n", encoding="utf-8")
+    return path
+
+
 def new_project(root: Path, files: dict[str, str | bytes], config: str = "") -> Path:
-    """A new project at ``root`` holding ``files`` (path -> content) with ``config`` (YAML text) appended to its
-    ragtune.yaml (a section given there replaces the default one); not ingested."""
+    """A new project at ``root`` holding ``files`` (path -> content) with ``config`` (YAML text) put into its
+    ragtune.yaml (a section given there replaces the default one, see ``set_config``); not ingested."""
     from ragtune import init_project
 
     init_project(root)
     for name, content in files.items():
         write_file(root / "documents" / name, content)
     if config:
-        with (root / "ragtune.yaml").open("a", encoding="utf-8") as handle:
-            handle.write("\n" + config)
+        set_config(root, config)
     return root
 
 

@@ -129,3 +129,68 @@ def test_readers_users_groups_and_config_errors_name_the_key():
         parse_config({"access": {"keys": [{"name": "app", "env": "APP_KEY", "user": "dave"}]}})
     with pytest.raises(ConfigError, match="exactly one of sha256"):
         parse_config({"access": {"keys": [{"name": "app", "groups": ["hr"]}]}})
+
+
+MALFORMED_SIDECARS = {  # none of these parses into labels: each must skip the document, never give it the default
+    '{"Labels": ["secret"]}': "unknown key 'Labels'",
+    '["secret"]': "must be a JSON object",
+    '{"labels": "secret"}': "must be a list",
+    '{"labels": ["secret", 7]}': "must be a list",
+    '{"labels": [""]}': "label ''",
+    '{"labels": ["secret"], "groups": ["x"]}': "unknown key 'groups'",
+    '{"labels": [], "labels": ["secret"]}': "repeats the key 'labels'",
+    '{}': 'no "labels"',
+    'null': "must be a JSON object",
+    '{"labels": ["secret"]': "not valid JSON",
+}
+
+
+def test_a_malformed_sidecar_skips_the_document_and_never_exposes_it(make_project):
+    """A document labelled [secret] by its sidecar stays [secret] (its previous version kept, the reason named) when
+    the sidecar turns malformed; a new document with a malformed sidecar is not ingested at all."""
+    root = make_project({**DOCS, "secret/plan.md": "# Plan\n\nProject Heron launches on 14 March with 9 pilots.\n"},
+                        config=ACCESS)
+    sidecar = root / "documents" / "secret" / "plan.md.metadata.json"
+    sidecar.write_text('{"labels": ["secret"]}', encoding="utf-8")
+    assert ingest(root).skipped == [] and manifest_labels(root)["secret/plan.md"] == ["secret"]
+    questions = ["When does Project Heron launch?", "How many pilots does the plan have?", "plan heron march",
+                 "salary leave budget office", "What opens at 8:30?"]
+    exposures = 0
+    for text, reason in MALFORMED_SIDECARS.items():
+        sidecar.write_text(text, encoding="utf-8")
+        report = ingest(root)
+        assert [s for s, _ in report.skipped] == ["secret/plan.md"], (text, report.skipped)
+        why = report.skipped[0][1]
+        assert reason in why and "previous version kept" in why and sidecar.name in why, (text, why)
+        assert any("secret/plan.md" in line and reason in line for line in report.lines()), report.lines()
+        assert manifest_labels(root)["secret/plan.md"] == ["secret"], text
+        for reader in ("bob", "public", ["staff", "hr"]):
+            exposures += sum("secret/plan.md" in visible_sources(root, reader, q, k=5) for q in questions)
+    assert exposures == 0
+    assert visible_sources(root, "secret", "When does Project Heron launch?", k=1) == {"secret/plan.md"}
+    fresh = root / "documents" / "secret" / "memo.md"
+    fresh.write_text("# Memo\n\nThe Heron budget is 3 million euros.\n", encoding="utf-8")
+    (root / "documents" / "secret" / "memo.md.metadata.json").write_text('["secret"]', encoding="utf-8")
+    report = ingest(root)
+    assert {s for s, _ in report.skipped} == {"secret/plan.md", "secret/memo.md"}
+    assert "secret/memo.md" not in manifest_labels(root)
+    assert "secret/memo.md" not in visible_sources(root, None, "Heron budget million euros", k=20)
+
+
+def test_users_and_groups_never_share_a_name():
+    """A group is read as itself, never expanded through access.users; a name is a user or a group, not both."""
+    from ragtune.access import ReaderSpec
+
+    access = AccessConfig(users={"ops": ["hr"], "alice": ["alice", "it"]})  # a user in a group of their name: fine
+    assert reader_labels(access, "ops") == {"ops", "hr", "public"}  # a bare name is the user when there is one
+    assert reader_labels(access, ReaderSpec(users=("ops",))) == {"ops", "hr", "public"}
+    assert reader_labels(access, ReaderSpec(groups=("it", "board"))) == {"it", "board", "public"}
+    with pytest.raises(InputError, match="'ops' is a user of access.users, not a group"):
+        reader_labels(access, ReaderSpec(groups=("ops",)))
+    with pytest.raises(InputError, match="unknown user 'dave'"):
+        reader_labels(access, ReaderSpec(users=("dave",)))
+    for access, where in (({"users": {"ops": ["hr"], "bob": ["ops"]}}, r"access.users.bob"),
+                          ({"users": {"ops": ["hr"]}, "keys": [{"name": "app", "env": "K", "groups": ["ops"]}]},
+                           r"access.keys\[0\] \(app\)")):
+        with pytest.raises(ConfigError, match=rf"'ops' is both a user \(access.users\) and a group \({where}"):
+            parse_config({"access": access})

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, read_jsonl
+from conftest import EXAMPLE, read_jsonl, set_config
 
 from ragtune.errors import InputError
 from ragtune.evaluate import questions
@@ -208,8 +208,7 @@ def test_compare_with_freshness_runs_on_a_postgresql_store(tmp_path, pg_url, mon
     root = tmp_path / "pgproject"
     init_project(root, example=EXAMPLE)
     schema = "t_compare_pg"
-    with (root / "ragtune.yaml").open("a", encoding="utf-8") as handle:
-        handle.write(f"\nstore:\n  backend: pgvector\n  url: env:RAGTUNE_TEST_PG_URL\n  pg_schema: {schema}\n")
+    set_config(root, f"store:\n  backend: pgvector\n  url: env:RAGTUNE_TEST_PG_URL\n  pg_schema: {schema}\n")
     ingest(root)
     _small_update(root, UPDATE_QUESTIONS[:3])
     head = KnowledgeBase(Project.load(root)).head()

@@ -13,7 +13,7 @@ from ragtune.corpus.document import Chunk
 from ragtune.data.leakage import DEFAULT_THRESHOLD, LeakageGuard, normalize
 from ragtune.data.paraphrase import model_paraphrases, parse_list, template_paraphrases, valid_rephrasings
 from ragtune.data.questions import QAPair, find_question_file, load_questions
-from ragtune.data.synthetic import grounded, model_qa, parse_qa, template_qa
+from ragtune.data.synthetic import copied_span, model_qa, parse_qa, template_qa
 from ragtune.errors import InputError
 from ragtune.generate.base import Generation
 from ragtune.generate.prompt import IDK
@@ -346,11 +346,13 @@ def test_parse_qa_and_grounding():
         ("What covers batteries?", "12 months"),
         ("Who repairs units?", "Kellbeck service centre"),
     ]
-    assert grounded("38 months", CHUNK.text)
-    assert grounded("the Kellbeck service centre", CHUNK.text)
-    assert not grounded("48 months", CHUNK.text)  # "months" is 1 of 2 content words: 50% < 60%
-    assert not grounded("the", CHUNK.text)  # no content words
-    assert not grounded("months " * 31, CHUNK.text)  # too long
+    assert copied_span("38 months", CHUNK.text) == "38 months"
+    assert copied_span("the Kellbeck service centre", CHUNK.text) == "the Kellbeck service centre"
+    assert copied_span("38 months warranty", CHUNK.text) == "38 months"  # trimmed to what the text says
+    assert copied_span("Kellbeck service centre, in every region.", CHUNK.text) == "Kellbeck service centre"
+    assert copied_span("48 months", CHUNK.text) is None  # "months" is 1 of 2 content words: 50% < 60%
+    assert copied_span("the", CHUNK.text) is None  # no content words
+    assert copied_span("months " * 31, CHUNK.text) is None  # too long
 
 
 def test_model_qa_keeps_grounded_short_distinct_pairs():
@@ -371,6 +373,28 @@ def test_model_qa_keeps_grounded_short_distinct_pairs():
     ]
     assert all((p.origin, p.source, p.fact) == ("synthetic", CHUNK.source, p.id) for p in pairs)
     assert "Write 2 questions" in canned.batches[0][0][-1]["content"]
+
+
+def test_model_qa_answers_are_found_in_their_chunk_by_rafts_matcher():
+    from ragtune.data.raft import contains_answer, raft_rows
+    from ragtune.index.store.base import Hit
+
+    chunk = Chunk(id="fedcba9876543210fedcba9876543210", source="products/hub.md", title="Hub", section="Power",
+                  text="The hub takes 4×AA cells and carries a 41 months limited warranty. Up to four loggers "
+                       "share one hub.", position=0)
+    canned = CannedGenerator(
+        [
+            "Q: How many cells does the hub take?\nA: 4\n"  # only in "4×AA": the matcher does not find "4"
+            "Q: How long is the hub's warranty?\nA: 41 months warranty\n"  # trimmed to the text's "41 months"
+            "Q: How many loggers share one hub?\nA: four loggers\n"
+        ]
+    )
+    pairs = model_qa(canned, [chunk], per_chunk=3)
+    assert [p.answer for p in pairs] == ["41 months", "four loggers"]
+    assert all(contains_answer(chunk.text, p) for p in pairs)
+    hits = [Hit(chunk, 1.0)]
+    rows, skipped = raft_rows(pairs, [hits] * len(pairs), {chunk.source: hits}, distractors=0, gold_share=1.0)
+    assert skipped == [] and len(rows) == len(pairs)
 
 
 # ----------------------------------------------------------------------------- leakage guard

@@ -12,6 +12,7 @@ import time
 import uuid
 
 import pytest
+from conftest import set_config
 
 from ragtune import ConfigError, Project, RagtuneError, ingest
 from ragtune.index.kb import PENDING, KnowledgeBase
@@ -148,7 +149,104 @@ def test_a_project_refuses_a_postgresql_schema_another_project_wrote(make_projec
     schema = f"t_{uuid.uuid4().hex[:12]}"
     root = make_project(DOCS, config=PG_STORE.format(schema=schema))
     ingest(root)
-    config = (root / "ragtune.yaml").read_text(encoding="utf-8")
-    (root / "ragtune.yaml").write_text(config + "\nname: another-project\n", encoding="utf-8")
+    set_config(root, "name: another-project\n")
     with pytest.raises(ConfigError, match=f"schema '{schema}' holds the knowledge base of project 'project'"):
         ingest(root)
+
+
+# A child process that runs `ingest --rebuild` and stalls: once its new chunks are embedded (the old store would
+# be gone if the rebuild had dropped it first), or once the new store is complete and marked ready, before the
+# folders are swapped (argv[2] "ready").
+REBUILD_CHILD = textwrap.dedent("""
+    import sys, time
+    from ragtune.index.kb import KnowledgeBase
+    from ragtune.index.store.lancedb import LanceStore
+
+    def stall(*args, **kwargs):
+        print("stalled", flush=True)
+        time.sleep(600)
+
+    if sys.argv[2] == "ready":
+        LanceStore._finish_rebuild = stall
+    else:
+        original = KnowledgeBase._embed_missing
+
+        def embedded(self, chunks, report):
+            records = original(self, chunks, report)
+            stall()
+            return records
+
+        KnowledgeBase._embed_missing = embedded
+    import ragtune
+    ragtune.ingest(sys.argv[1], rebuild=True)
+""")
+
+
+def full_state(root) -> tuple:
+    """Everything a rebuild must not lose: head, current chunks, versions, archive, and what a search finds."""
+    from ragtune.index.retrieve import Retriever
+
+    project = Project.load(root)
+    kb = KnowledgeBase(project)
+    hits = Retriever(kb.store, kb.embedder, project.config.retrieval).search("How long is the X200 covered?", k=1)
+    return (kb.head(), kb.store.ids(), [v["version"] for v in kb.versions()], kb.store.archive_ids(),
+            hits[0].chunk.text)
+
+
+def killed_rebuild(root, stage: str = "embedded") -> None:
+    child = subprocess.Popen([sys.executable, "-c", REBUILD_CHILD, str(root), stage], stdout=subprocess.PIPE,
+                             text=True, env={**os.environ, "RAGTUNE_PROGRESS": "0"})
+    try:
+        assert child.stdout.readline().strip() == "stalled"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+
+
+def two_versions(root) -> tuple:
+    ingest(root)
+    change_documents(root)
+    assert ingest(root).version == 2
+    return full_state(root)
+
+
+def test_a_killed_rebuild_leaves_every_version_and_the_archive_searchable(make_project):
+    root = make_project(DOCS)
+    before = two_versions(root)
+    killed_rebuild(root)
+    assert full_state(root) == before
+    assert "40 months" in before[-1]
+    rebuilt = ingest(root, rebuild=True)  # the killed run's leftovers are cleared first
+    assert rebuilt.version == 1 and rebuilt.chunks_embedded == len(before[1])
+    assert full_state(root)[:3] == (1, before[1], [1]) and not (root / "kb" / ".rebuild").exists()
+
+
+def test_a_rebuild_killed_while_swapping_is_completed_by_the_next_opener(make_project):
+    from ragtune.index.store.lancedb import REPLACED, STAGE
+
+    root = make_project(DOCS)
+    before = two_versions(root)
+    killed_rebuild(root, "ready")
+    kb = root / "kb"
+    (kb / REPLACED).mkdir()  # as if killed between the two folder renames of the swap
+    os.replace(kb / "lancedb", kb / REPLACED / "lancedb")
+    os.replace(kb / STAGE / "lancedb", kb / "lancedb")
+    head, ids, versions, _, text = full_state(root)
+    assert (head, ids, versions) == (1, before[1], [1]) and "40 months" in text
+    assert not (kb / STAGE).exists() and not (kb / REPLACED).exists()
+
+
+def test_a_killed_rebuild_on_pgvector_leaves_the_previous_knowledge_base(make_project, pg_url, monkeypatch):
+    import psycopg
+
+    monkeypatch.setenv("RAGTUNE_TEST_PG_URL", pg_url)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    root = make_project(DOCS, config=PG_STORE.format(schema=schema))
+    before = two_versions(root)
+    killed_rebuild(root)
+    assert full_state(root) == before
+    assert ingest(root, rebuild=True).version == 1
+    assert full_state(root)[:3] == (1, before[1], [1])
+    with psycopg.connect(pg_url) as conn:
+        left = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname = %s", [f"{schema}_rebuild"]).fetchall()
+    assert left == []

@@ -186,6 +186,17 @@ def test_rebuild_starts_over(make_project):
     assert report.version == 1 and report.chunks_embedded == len(expected_ids(root))
 
 
+def test_a_rebuild_that_finds_nothing_leaves_the_knowledge_base_as_it_was(make_project):
+    root = make_project(DOCS)
+    ingest(root)
+    before = current_ids(root)
+    for path in (root / "documents").iterdir():
+        path.unlink()
+    report = ingest(root, rebuild=True)
+    assert report.version is None and "left as it was" in report.warnings[-1]
+    assert current_ids(root) == before and [v["version"] for v in kb_versions(root)] == [1]
+
+
 def test_filters_restrict_every_retriever(make_project):
     root = make_project({**DOCS, "policies/leave.md": "# Leave\n\nStaff get 27 days of annual leave.\n",
                          "policies/returns-copy.md": DOCS["returns.md"].replace("45", "46")})

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import write_file
+from conftest import set_config, write_file
 
 from ragtune import ConfigError, Project, RagtuneError, ingest, init_project, migrate
 from ragtune.cli import main
@@ -40,8 +40,7 @@ def two_versions(tmp_path_factory) -> Path:
     init_project(root)
     for name, text in DOCS.items():
         write_file(root / "documents" / name, text)
-    with (root / "ragtune.yaml").open("a", encoding="utf-8") as handle:
-        handle.write("\n" + ACCESS)
+    set_config(root, ACCESS)
     ingest(root)
     write_file(root / "documents" / "hr/leave.md", DOCS["hr/leave.md"].replace("27 days", "29 days"))
     assert ingest(root).version == 2

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+import socket
 import threading
 import time
 from pathlib import Path
@@ -16,10 +18,10 @@ import pytest
 from conftest import SERVE_DOCS, assert_error, ingested_project
 from conftest import SERVE_QUESTION as QUESTION
 
-from ragtune import ConfigError, Project
+from ragtune import ConfigError, InputError, Project
 from ragtune.server.app import create_app
 from ragtune.server.auth import ServerKey, find_key, hash_key
-from ragtune.server.run import check_bind, is_loopback
+from ragtune.server.run import GRACE_S, HEADER_TIMEOUT_S, check_bind, is_loopback
 from ragtune.server.run import serve_in_thread as running
 
 KEY = "s3cret-test-key"
@@ -161,7 +163,7 @@ def test_a_client_that_goes_away_stops_generation(app, base_url):
     from ragtune.generate.models import generation_lock
 
     body = {"model": "pumps:base", "messages": [{"role": "user", "content": "Write a very long story about pumps."}],
-            "max_tokens": 2000, "stream": True}
+            "max_tokens": 1000, "stream": True}
     with httpx.stream("POST", f"{base_url}/v1/chat/completions", json=body, timeout=60) as response:
         lines = response.iter_lines()
         assert next(lines).startswith("data: ")  # the role chunk
@@ -171,7 +173,7 @@ def test_a_client_that_goes_away_stops_generation(app, base_url):
         time.sleep(0.02)
     assert limiter.running == 0
     lock = generation_lock(app.state.service.answerer.generator.model)
-    assert lock.acquire(timeout=5), "generation went on after the client left"  # 2000 tokens would take minutes
+    assert lock.acquire(timeout=5), "generation went on after the client left"  # 1000 tokens would take minutes
     lock.release()
 
 
@@ -310,3 +312,145 @@ def test_an_ingest_in_another_process_while_serving_changes_the_next_answer(tmp_
         answer, given = ask()  # no restart: the next request reads version 2
         assert "33 months" in given and "27 months" not in given
         assert "33" in answer and "27" not in answer
+
+
+# ---------------------------------------------------------------------------------------------- hostile requests
+
+
+def test_stop_sequences_are_bounded_in_number_and_length(base_url):
+    chat = f"{base_url}/v1/chat/completions"
+    ok = {"model": "pumps:base", "messages": [{"role": "user", "content": QUESTION}], "max_tokens": 1}
+    assert_error(post(chat, json.dumps({**ok, "stop": ["a", "b", "c", "d", "e"]})), 400, "stop")
+    too_long = assert_error(post(chat, json.dumps({**ok, "stop": ["x" * 65]})), 400, "stop")
+    assert "64" in too_long["message"]
+    assert_error(post(chat, json.dumps({**ok, "stop": "é" * 65})), 400, "stop")
+    assert post(chat, json.dumps({**ok, "stop": ["é" * 64, "x"]})).status_code == 200
+
+
+@pytest.mark.slow
+def test_long_allowed_stops_cost_no_more_than_a_plain_request(base_url):
+    chat = f"{base_url}/v1/chat/completions"
+    ok = {"model": "pumps:base", "messages": [{"role": "user", "content": QUESTION}], "max_tokens": 2}
+
+    def timed(**extra) -> float:
+        started = time.perf_counter()
+        assert post(chat, json.dumps({**ok, **extra})).status_code == 200
+        return time.perf_counter() - started
+
+    plain = min(timed(), timed())
+    stops = [letter * 64 for letter in "éüöß"]  # non-ASCII: several tokens per character
+    with_stops = timed(stop=stops)
+    assert with_stops < 2 * plain + 3, (with_stops, plain)  # before: ~30 s against ~4 s on a busy 2-core CPU
+
+
+@pytest.mark.slow
+def test_a_plain_request_whose_client_left_stops_generating(app, base_url):
+    chat = f"{base_url}/v1/chat/completions"
+    story = {"model": "pumps:base", "max_tokens": 1000,
+             "messages": [{"role": "user", "content": "Write a very long story about pumps."}]}
+    with pytest.raises(httpx.ReadTimeout):  # the client gives up after 1.5 s and closes the connection
+        httpx.post(chat, json=story, timeout=httpx.Timeout(60, read=1.5))
+    left = time.monotonic()
+    limiter = app.state.limiter
+    while limiter.running and time.monotonic() - left < 15:
+        time.sleep(0.05)
+    assert limiter.running == 0, "generation went on after the client left"  # 1000 tokens take minutes
+    quick = post(chat, json.dumps({**story, "max_tokens": 4}))
+    assert quick.status_code == 200 and quick.json()["usage"]["completion_tokens"] <= 4
+    assert time.monotonic() - left < 30
+
+
+def test_max_tokens_is_capped_by_the_server(project):
+    with pytest.raises(InputError, match="max_tokens"):
+        create_app(project, max_tokens=0)
+    with running(create_app(project, max_tokens=8)) as url:
+        chat = f"{url}/v1/chat/completions"
+        ok = {"model": "pumps:base", "messages": [{"role": "user", "content": QUESTION}]}
+        capped = assert_error(post(chat, json.dumps({**ok, "max_tokens": 9})), 400, "max_tokens")
+        assert "8" in capped["message"] and "--max-tokens" in capped["message"]
+        assert_error(post(chat, json.dumps({**ok, "max_completion_tokens": 9})), 400, "max_completion_tokens")
+        assert_error(post(chat, json.dumps({**ok, "max_tokens": 9, "stream": True})), 400, "max_tokens")
+        unset = post(chat, json.dumps({**ok, "temperature": 0}))  # generation.max_new_tokens (96) is capped too
+        assert unset.status_code == 200 and unset.json()["usage"]["completion_tokens"] <= 8
+
+
+def ask_ignoring_errors(url: str, body: dict) -> None:
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.post(url, json=body, timeout=120)
+
+
+@pytest.mark.slow
+def test_shutdown_with_a_long_generation_in_flight_is_bounded(project):
+    app = create_app(project)
+    story = {"model": "pumps:base", "max_tokens": 1000,
+             "messages": [{"role": "user", "content": "Write a very long story about pumps."}]}
+    with running(app) as url:
+        assert post(f"{url}/v1/chat/completions", json.dumps({**story, "max_tokens": 1})).status_code == 200
+        thread = threading.Thread(target=ask_ignoring_errors, args=(f"{url}/v1/chat/completions", story),
+                                  daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not app.state.limiter.running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)
+        assert app.state.limiter.running == 1
+        stopping = time.monotonic()  # leaving the block does what SIGTERM does: uvicorn's should_exit
+    took = time.monotonic() - stopping
+    assert took < GRACE_S + 8, took  # before: the 1000 tokens ran to the end (minutes)
+    assert app.state.limiter.running == 0
+
+
+@pytest.mark.slow
+def test_tiny_temperatures_are_greedy(client):
+    def ask(temperature: float) -> str:
+        return client.chat.completions.create(model="pumps:base", max_tokens=6, temperature=temperature,
+                                              messages=[{"role": "user", "content": QUESTION}]
+                                              ).choices[0].message.content
+
+    greedy = ask(0)
+    for tiny in (1e-300, 5e-324, 1e-40, 1e-7):  # before: 500 "probability tensor contains inf/nan"
+        assert ask(tiny) == greedy, tiny
+
+
+def test_openapi_advertises_the_errors_the_server_answers(base_url):
+    schema = httpx.get(f"{base_url}/openapi.json").json()
+    assert "422" not in json.dumps(schema["paths"]) and "HTTPValidationError" not in schema["components"]["schemas"]
+    assert schema["components"]["schemas"]["ErrorResponse"]["required"] == ["error"]
+    chat = schema["paths"]["/v1/chat/completions"]["post"]["responses"]
+    assert set(chat) == {"200", "400", "404", "413", "500", "503"}  # no key on this server: no 401
+    assert chat["400"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+    assert set(schema["paths"]["/v1/embeddings"]["post"]["responses"]) == set(chat)
+    assert set(schema["paths"]["/v1/models/{model}"]["get"]["responses"]) == {"200", "404", "500"}
+
+
+def test_schema_needs_the_key_and_the_docs_pages_are_off_with_a_key(project, base_url):
+    assert httpx.get(f"{base_url}/docs").status_code == 200  # no key: all open, on loopback
+    with running(create_app(project, api_key_hash=hash_key(KEY))) as url:
+        assert_error(httpx.get(f"{url}/openapi.json"), 401)
+        response = httpx.get(f"{url}/openapi.json", headers={"Authorization": f"Bearer {KEY}"})
+        assert response.status_code == 200
+        paths = response.json()["paths"]
+        assert "401" in paths["/v1/chat/completions"]["post"]["responses"]
+        assert "401" in paths["/v1/models"]["get"]["responses"] and "401" in paths["/report"]["get"]["responses"]
+        assert "401" not in paths["/health"]["get"]["responses"]
+        for page in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+            assert_error(httpx.get(f"{url}{page}"), 404)
+
+
+def test_a_client_that_stalls_in_its_headers_is_disconnected(base_url):
+    host, port = base_url.removeprefix("http://").split(":")
+
+    def closed_after(sent: bytes) -> float:
+        with socket.create_connection((host, int(port)), timeout=HEADER_TIMEOUT_S + 10) as sock:
+            started = time.monotonic()
+            sock.sendall(sent)
+            data = b""
+            while chunk := sock.recv(4096):  # a closed connection reads b""; before: blocked until our timeout
+                data += chunk
+            return time.monotonic() - started
+
+    assert closed_after(b"GET /health HTTP/1.1\r\nHost: loc") <= HEADER_TIMEOUT_S + 2
+    assert closed_after(b"") <= HEADER_TIMEOUT_S + 2  # connected, sent nothing
+    with socket.create_connection((host, int(port)), timeout=HEADER_TIMEOUT_S + 10) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")  # a whole request is answered
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")

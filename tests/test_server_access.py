@@ -45,8 +45,9 @@ def access_project(root: Path, docs: dict[str, str] | None = None, **sections: d
     return ingested_project(root, docs, config) if docs else new_project(root, {}, config)
 
 
-def fake_trained(root: Path, variant: str) -> None:
-    """A "trained" model that is the base model's files (it answers as base does): no training needed."""
+def fake_trained(root: Path, variant: str, kb: dict | None = None) -> None:
+    """A "trained" model that is the base model's files (it answers as base does): no training needed; ``kb``: the
+    knowledge-base version its data was built from, as training records it ({"version": n})."""
     from ragtune.config import DEFAULT_GENERATOR
     from ragtune.generate.models import resolve_model_path
 
@@ -54,7 +55,8 @@ def fake_trained(root: Path, variant: str) -> None:
     folder.mkdir(parents=True)
     for file in Path(resolve_model_path(DEFAULT_GENERATOR)).iterdir():
         (folder / file.name).symlink_to(file)
-    (folder / "manifest.json").write_text(json.dumps({"variant": variant, "method": "full"}), encoding="utf-8")
+    manifest = {"variant": variant, "method": "full", **({"kb": kb} if kb else {})}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def client_for(url: str, key: str) -> openai.OpenAI:
@@ -118,6 +120,59 @@ def test_a_trained_variant_warns_a_restricted_reader_and_still_retrieves_only_it
         assert any("may not see" in w for w in extra["warnings"]), extra["warnings"]
     owner = ask(client_for(url, OWNER_KEY), "people:hybrid")
     assert documents(owner)[0] == HR_DOC and not any("may not see" in w for w in owner["warnings"])
+
+
+@pytest.mark.slow
+def test_the_learned_warning_counts_documents_by_their_current_labels(tmp_path):
+    """A model trained while every document was public warns a reader once a rule added later hides a document it
+    learned from (without a restart, and still after that document is deleted); a reader who may read every one of
+    them gets no warning."""
+    from ragtune import Project, ingest
+    from ragtune.answer import Answerer
+
+    access = {**access_section(keys=[]), "rules": [{"path": "later/**", "labels": ["hr"]}]}
+    root = access_project(tmp_path / "late", DOCS, access=access, generation={"max_new_tokens": 2})
+    fake_trained(root, "hybrid", kb={"version": 1})
+
+    def warned(answerer: Answerer, reader: str) -> list[str]:
+        answer = answerer.ask(QUESTION, "hybrid", reader=reader)
+        hidden = reader == "sam" and "hr/**" in (root / "ragtune.yaml").read_text(encoding="utf-8")
+        assert not hidden or HR_DOC not in [h.chunk.source for h in answer.sources]
+        return [w for w in answer.warnings if "may not see" in w]
+
+    answerer = Answerer(Project.load(root))
+    assert warned(answerer, "sam") == []  # every document was and is public
+    config = root / "ragtune.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("later/**", "hr/**"), encoding="utf-8")
+    assert ingest(root).relabeled == [HR_DOC]
+    assert any(f"learned from all {len(DOCS)} documents, 1 of which" in w for w in warned(answerer, "sam"))
+    assert warned(answerer, "hana") == []
+    (root / "documents" / HR_DOC).unlink()
+    assert ingest(root).removed == [HR_DOC]
+    answerer = Answerer(Project.load(root))
+    assert any("1 of which" in w for w in warned(answerer, "sam"))  # learned it; the rules hide it now
+    assert warned(answerer, "hana") == []
+
+
+def test_a_name_that_is_both_a_user_and_a_key_group_stops_the_start(tmp_path, monkeypatch, capsys):
+    """A key ``{groups: [ops]}`` beside a user ``ops: [hr]`` would read hr if groups and users shared names: refused
+    at start, naming both."""
+    from ragtune.cli import main
+
+    monkeypatch.delenv("RAGTUNE_API_KEY", raising=False)
+    keys = [{"name": "ops-app", "sha256": hash_key(HR_KEY), "groups": ["ops"]}]
+    access = {**access_section(keys), "users": {"sam": ["staff"], "ops": ["hr"]}}
+    root = access_project(tmp_path / "ops", access=access)
+    both = r"'ops' is both a user \(access.users\) and a group \(access.keys\[0\] \(ops-app\)"
+    with pytest.raises(ConfigError, match=both):
+        create_app(root)
+    assert main(["serve", str(root)]) == 2 and "'ops' is both a user" in capsys.readouterr().err
+    ok = AccessConfig(users={"ops": ["hr"], "sam": ["staff"]},
+                      keys=[ApiKey(name="staff-app", sha256=hash_key(STAFF_KEY), groups=["staff"]),
+                            ApiKey(name="ops-user", sha256=hash_key(HR_KEY), user="ops", groups=["it"])])
+    staff, ops = server_keys(None, ok)
+    assert staff.labels == {"staff", "public"} and staff.describe()["reader"] == ["staff"]
+    assert ops.labels == {"ops", "hr", "it", "public"} and ops.describe()["reader"] == ["ops", "it"]
 
 
 # ---------------------------------------------------------------------------------------------- keys, report, status

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, read_jsonl
+from conftest import EXAMPLE, read_jsonl, set_config
 
 from ragtune import InputError, Project, RagtuneError, ask, build_data, export, ingest, init_project, model_status
 from ragtune.data.leakage import normalize
@@ -39,8 +39,7 @@ def project(tmp_path_factory) -> Path:
     near = dict(test[1], id="planted-near", question=test[1]["question"].upper().rstrip("?") + " ?")
     rows = [*train, planted, near]
     (root / "questions" / "small.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    with (root / "ragtune.yaml").open("a", encoding="utf-8") as handle:
-        handle.write("\ndata:\n  train: questions/small.jsonl\n  paraphrases: 4\n  dev_share: 0.25\n")
+    set_config(root, "data:\n  train: questions/small.jsonl\n  paraphrases: 4\n  dev_share: 0.25\n")
     ingest(root)
     build_data(root)
     return root

@@ -10,9 +10,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ragtune.access import Reader, reader_labels, visible_documents
+from ragtune.access import Reader, hidden_now, reader_labels
 from ragtune.errors import InputError, RagtuneError
 from ragtune.generate import cite, prompt
+from ragtune.grounding import REPLACING, Grounding, ground
 from ragtune.index.store.base import Filters, Hit
 from ragtune.project import Project
 from ragtune.training.artifact import TRAINED_VARIANTS
@@ -38,6 +39,12 @@ class Answer:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     warnings: list[str] = field(default_factory=list)
+    grounding: Grounding | None = None  # the grounding check of a retrieving variant's answer (None: not checked)
+
+    def shown_warnings(self) -> list[str]:
+        """The warnings to show with the answer: the variant's, then the grounding check's if it is unsupported."""
+        flagged = self.grounding.warning() if self.grounding is not None else None
+        return [*self.warnings, flagged] if flagged else list(self.warnings)
 
     def to_dict(self) -> dict:
         """A JSON-ready view (sources with their metadata and text)."""
@@ -50,7 +57,8 @@ class Answer:
             "timings": {"retrieval_s": round(self.retrieval_s, 4), "generation_s": round(self.generation_s, 4),
                         "first_token_s": self.first_token_s},
             "tokens": {"prompt": self.prompt_tokens, "completion": self.completion_tokens},
-            "warnings": self.warnings,
+            "grounding": self.grounding.to_dict() if self.grounding is not None else None,
+            "warnings": self.shown_warnings(),
         }
 
 
@@ -66,7 +74,7 @@ class Answerer:
         self._generator = None
         self._tuned: dict[str, tuple[object, list[str]]] = {}
         self._trained_on: dict[str, int | None] = {}  # the knowledge-base version a loaded model's data came from
-        self._learned: dict[tuple[str, int | None, frozenset[str]], tuple[int, int]] = {}
+        self._learned: dict[tuple[str, int | None, int | None, frozenset[str]], tuple[int, int]] = {}
 
     @property
     def retriever(self):
@@ -127,15 +135,17 @@ class Answerer:
 
     def _learned_hidden(self, variant: str, allowed: frozenset[str]) -> tuple[int, int]:
         """How many documents the variant's model learned from (those of the knowledge-base version its data was
-        built from, else the current version's) and how many of them a reader allowed ``allowed`` may not see."""
-        trained = self._trained_on.get(variant)
-        key = (variant, trained if trained is not None else self.kb.head(), allowed)
+        built from, else the current version's) and how many of them a reader allowed ``allowed`` may not see now:
+        the current version's labels count, so access rules added after training warn too."""
+        trained, head = self._trained_on.get(variant), self.kb.head()
+        key = (variant, trained, head, allowed)
         if key in self._learned:
             return self._learned[key]
-        manifest = self.kb.manifest(key[1]) if key[1] is not None else None
-        gone = manifest is None and trained is not None  # that version was dropped (`ingest --rebuild`)
-        manifest = (self.kb.manifest() if gone else manifest) or {"documents": {}}
-        counts = (len(manifest["documents"]), len(manifest["documents"]) - len(visible_documents(manifest, allowed)))
+        current = (self.kb.manifest(head) if head is not None else None) or {"documents": {}}
+        learned = self.kb.manifest(trained) if trained is not None else None
+        gone = learned is None and trained is not None  # that version was dropped (`ingest --rebuild`)
+        learned = learned or current
+        counts = (len(learned["documents"]), hidden_now(learned, current, self.project.config.access, allowed))
         if not gone:
             self._learned[key] = counts
         return counts
@@ -154,7 +164,10 @@ class Answerer:
             on_token: Callable[[str], None] | None = None, reader: Reader = None) -> Answer:
         """Answer one question; ``on_token`` receives text as it is generated.
 
-        ``reader``: a user or group(s) of ``access``; retrieval then sees only the documents they may read.
+        ``reader``: a user or group(s) of ``access``; retrieval then sees only the documents they may read. Under
+        a grounding policy that may replace the answer (abstain, extract) a retrieving variant's text is held until
+        it is checked: ``on_token`` gets an empty string per generated piece (so a consumer can still stop the
+        generation), then the final text at once.
         """
         allowed = self._allowed(variant, reader)
         (messages,), (hits,), retrieval_s = self._messages([question], variant, k, filters, allowed)
@@ -163,19 +176,23 @@ class Answerer:
             gen = generator.chat(messages)
             return self._finish(question, variant, hits, retrieval_s, gen.text, gen.latency_s, gen.first_token_s,
                                 gen.prompt_tokens, gen.completion_tokens, warnings)
+        hold = variant in RETRIEVING and self.project.config.answer.grounding in REPLACING
         started = time.perf_counter()
         first, pieces = None, []
         stream = generator.stream(messages)
         for piece in stream:
-            if first is None:
+            if first is None and not hold:
                 first = time.perf_counter() - started
             pieces.append(piece)
-            on_token(piece)
+            on_token("" if hold else piece)
         done = getattr(stream, "generation", None)
         answer = self._finish(question, variant, hits, retrieval_s, "".join(pieces), time.perf_counter() - started,
                               first, done.prompt_tokens if done else 0, done.completion_tokens if done else 0,
                               warnings)
-        if answer.citations_inferred:
+        if hold:
+            answer.first_token_s = time.perf_counter() - started  # the reader sees the checked text only now
+            on_token(answer.text)
+        elif answer.citations_inferred:
             on_token(answer.text[len("".join(pieces).strip()):])
         return answer
 
@@ -189,8 +206,7 @@ class Answerer:
         return [self._finish(q, variant, h, retrieval_s, g.text, g.latency_s, g.first_token_s, g.prompt_tokens,
                              g.completion_tokens, warnings) for q, h, g in zip(questions, hits, generations)]
 
-    @staticmethod
-    def _finish(question, variant, hits, retrieval_s, text, generation_s, first_token_s, prompt_tokens,
+    def _finish(self, question, variant, hits, retrieval_s, text, generation_s, first_token_s, prompt_tokens,
                 completion_tokens, warnings) -> Answer:
         text = text.strip()
         abstained = prompt.is_abstention(text)
@@ -199,7 +215,10 @@ class Answerer:
             cited = cite.attribute(text, question, [h.chunk.embed_text for h in hits])
             if cited:
                 text, inferred = text + " " + "".join(f"[{n}]" for n in cited), True
-        return Answer(question=question, variant=variant, text=text, sources=list(hits), cited=cited,
-                      citations_inferred=inferred, abstained=abstained, retrieval_s=retrieval_s,
-                      generation_s=generation_s, first_token_s=first_token_s, prompt_tokens=prompt_tokens,
-                      completion_tokens=completion_tokens, warnings=list(warnings))
+        answer = Answer(question=question, variant=variant, text=text, sources=list(hits), cited=cited,
+                        citations_inferred=inferred, abstained=abstained, retrieval_s=retrieval_s,
+                        generation_s=generation_s, first_token_s=first_token_s, prompt_tokens=prompt_tokens,
+                        completion_tokens=completion_tokens, warnings=list(warnings))
+        if variant in RETRIEVING:
+            ground(answer, self.project.config.answer.grounding)
+        return answer

@@ -111,7 +111,7 @@ def recommend(project: str | Path, run: str | Path | None = None, overrides: lis
     """Decide rag / ft / hybrid / base from a run's results (default: the latest) and the configured constraints
     (asking for unknown ones through ``ask`` when given); with ``save`` the decision goes into the run's results
     and report."""
-    from ragtune.data.build import read_build_report
+    from ragtune.data.build import read_build_report, trained_questions
     from ragtune.evaluate.runs import latest_run, read_results, write_results
     from ragtune.recommendation import ask_constraints
     from ragtune.recommendation import recommend as decide
@@ -122,7 +122,7 @@ def recommend(project: str | Path, run: str | Path | None = None, overrides: lis
     constraints = loaded.config.constraints
     if ask is not None:
         constraints = ask_constraints(constraints, ask=ask, say=say)
-    trained_on = read_build_report(loaded).get("questions")
+    trained_on = trained_questions(read_build_report(loaded))
     decision = decide(results, constraints, training_questions=trained_on)
     if save:
         results["recommendation"] = decision.to_dict()
@@ -132,14 +132,15 @@ def recommend(project: str | Path, run: str | Path | None = None, overrides: lis
 
 def serve(project: str | Path, host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None,
           allow_no_key: bool = False, max_concurrency: int | None = None, max_queue: int | None = None,
-          max_body_bytes: int | None = None, overrides: list[str] | None = None) -> None:
+          max_body_bytes: int | None = None, overrides: list[str] | None = None, max_tokens: int | None = None) -> None:
     """Serve the project's variants as an OpenAI-compatible API (``/v1/models``, ``/v1/chat/completions``,
     ``/v1/embeddings``) until stopped; needs the ``serve`` extra.
 
     ``api_key`` (default: $RAGTUNE_API_KEY) is the owner key, which reads every document; the project's
     ``access.keys`` read as their users or groups. With any key, every /v1 route needs one as a bearer key; without
     one only a loopback host is allowed unless ``allow_no_key``. ``max_concurrency`` model calls run at once and
-    ``max_queue`` requests wait (503 beyond); bodies over ``max_body_bytes`` get 413.
+    ``max_queue`` requests wait (503 beyond); bodies over ``max_body_bytes`` get 413; answers are at most
+    ``max_tokens`` tokens (default 1024; a request asking for more gets 400).
     """
     from ragtune.errors import require
 
@@ -147,7 +148,7 @@ def serve(project: str | Path, host: str = "127.0.0.1", port: int = 8000, api_ke
     from ragtune.server.run import serve as run
 
     run(project, host=host, port=port, api_key=api_key, allow_no_key=allow_no_key, max_concurrency=max_concurrency,
-        max_queue=max_queue, max_body_bytes=max_body_bytes, overrides=overrides)
+        max_queue=max_queue, max_body_bytes=max_body_bytes, overrides=overrides, max_tokens=max_tokens)
 
 
 __all__ = ["ask", "build_data", "compare", "config_schema", "export", "ingest", "init_project", "kb_rollback",

@@ -48,7 +48,7 @@ def cmd_ask(args: argparse.Namespace) -> None:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return
     print(answer.text if not stream else "")
-    for warning in answer.warnings:
+    for warning in answer.shown_warnings():  # the grounding check's too: "the answer is not supported ..."
         print(f"warning: {warning}", file=sys.stderr)
     if answer.sources:
         print("\nSources:")
@@ -173,7 +173,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     serve(args.project, host=args.host, port=args.port, api_key=args.api_key, allow_no_key=args.allow_no_key,
           max_concurrency=args.max_concurrency, max_queue=args.max_queue, max_body_bytes=args.max_body_bytes,
-          overrides=args.set)
+          overrides=args.set, max_tokens=args.max_tokens)
 
 
 def cmd_config_schema(args: argparse.Namespace) -> None:
@@ -277,6 +277,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-concurrency", type=int, metavar="N", help="model calls at once (default: 4)")
     p.add_argument("--max-queue", type=int, metavar="N", help="requests waiting for a slot before 503 (default: 32)")
     p.add_argument("--max-body-bytes", type=int, metavar="N", help="largest request body (default: 1 MiB)")
+    p.add_argument("--max-tokens", type=int, metavar="N", help="most tokens per answer; a request asking for more "
+                                                             "gets 400 (default: 1024)")
     overridable(p)
 
     verb("config-schema", cmd_config_schema, "print the JSON schema of ragtune.yaml", project=False)

@@ -45,6 +45,28 @@ class EmbeddingConfig(_Section):
         "auto", description="auto: bfloat16 on CPUs with native bf16 (AVX512-BF16/AMX) and on GPUs, else float32."
     )
 
+    @field_validator("model")
+    @classmethod
+    def _model_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(f"name a model: a bundled name ({DEFAULT_EMBEDDER}), a sentence-transformers id or a "
+                             "local path")
+        return value.strip()
+
+
+class IngestConfig(_Section):
+    """Per-file limits of `ragtune ingest`: a file over one is skipped with the reason (a document already in
+    the knowledge base keeps its previous version), so one huge or hostile file never holds back the rest."""
+
+    max_file_bytes: int = Field(50_000_000, ge=1, description="Largest file read, in bytes (checked before reading).")
+    max_expanded_bytes: int = Field(
+        100_000_000, ge=1, description="DOCX: largest total size of the zip's parts once uncompressed (checked "
+                                       "before extracting: a zip bomb is refused).")
+    max_text_chars: int = Field(
+        5_000_000, ge=1, description="Most characters of text one file may yield (plain text and Markdown are "
+                                     "also checked by size before reading).")
+    max_chunks_per_file: int = Field(10_000, ge=1, description="Most chunks one file may be cut into.")
+
 
 class StoreConfig(_Section):
     """Where chunks and vectors live: an embedded LanceDB folder or a PostgreSQL server with pgvector."""
@@ -169,6 +191,14 @@ class AccessConfig(_Section):
             if key.user is not None and key.user not in self.users:
                 known = ", ".join(sorted(self.users)) or "none"
                 raise ValueError(f"keys[{i}] ({key.name}): unknown user {key.user!r} (access.users: {known})")
+        groups = [(PUBLIC_LABEL, "the label every reader reads")]
+        groups += [(g, f"access.users.{user}") for user, gs in self.users.items() for g in gs if g != user]
+        groups += [(g, f"access.keys[{i}] ({key.name}).groups") for i, key in enumerate(self.keys) for g in key.groups]
+        for group, where in groups:  # users and groups share no names: `--as ops` and a key's group mean one thing
+            if group in self.users:
+                raise ValueError(f"{group!r} is both a user (access.users) and a group ({where}): users and groups "
+                                 "share no names (a group reads only itself, `--as NAME` reads as the user NAME); "
+                                 "rename the user or the group")
         return self
 
 
@@ -205,6 +235,16 @@ class GenerationConfig(_Section):
         if self.backend == "openai" and not self.base_url:
             raise ValueError("backend 'openai' needs base_url (e.g. http://localhost:8080/v1)")
         return self
+
+
+class AnswerConfig(_Section):
+    """What is done with an answer once it is generated."""
+
+    grounding: Literal["warn", "abstain", "extract", "off"] = Field(
+        "warn", description="The grounding check of rag and hybrid answers (numbers with units, dates and names "
+                            "against the cited and retrieved chunks). An unsupported answer is: warn: kept and "
+                            "marked; abstain: replaced by \"I don't know.\" and the closest source; extract: replaced "
+                            "by the top sources' sentence that best matches the question, cited; off: not checked.")
 
 
 class DataConfig(_Section):
@@ -288,8 +328,8 @@ class ArmConfig(_Section):
     @classmethod
     def _answer_time_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
         for key in value:
-            if key.split(".")[0] not in ("retrieval", "generation"):
-                raise ValueError(f"{key}: an arm may change retrieval.* and generation.* keys only "
+            if key.split(".")[0] not in ("retrieval", "generation", "answer"):
+                raise ValueError(f"{key}: an arm may change retrieval.*, generation.* and answer.* keys only "
                                  "(other keys need a new knowledge base or model)")
         return value
 
@@ -347,12 +387,14 @@ class ProjectConfig(_Section):
     parsers: dict[str, str] = Field(
         default_factory=dict, description='Heavier parsers per suffix, e.g. {".pdf": pdfplumber} (pdf-layout extra).'
     )
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
     chunking: ChunkingConfig = Field(default_factory=ChunkingConfig)
     embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     access: AccessConfig = Field(default_factory=AccessConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    answer: AnswerConfig = Field(default_factory=AnswerConfig)
     data: DataConfig = Field(default_factory=DataConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
@@ -378,18 +420,26 @@ class ProjectConfig(_Section):
         return {k.lower(): v for k, v in value.items()}
 
 
+def _hide_urls(value: Any) -> Any:
+    """A section's input as shown in errors: URLs (which may hold a password) replaced by '***'."""
+    if isinstance(value, dict):
+        return {k: "***" if str(k).endswith("url") and v else _hide_urls(v) for k, v in value.items()}
+    return value
+
+
 def _format_errors(exc: ValidationError, origin: str) -> str:
     lines = [f"invalid configuration in {origin}:"]
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        value = err.get("input")
+        value = _hide_urls(err.get("input"))
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown key (check the spelling; `ragtune config-schema` lists keys)")
             continue
         allowed = err.get("ctx", {}).get("expected")
         hint = f" (allowed: {allowed})" if allowed else ""
-        lines.append(f"  {key}: {msg}{hint}; got {value!r}")
+        shown = "***" if key.endswith("url") and value else repr(value)
+        lines.append(f"  {key}: {msg}{hint}; got {shown}")
     return "\n".join(lines)
 
 
@@ -426,8 +476,42 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return data
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: str, line: int):
+        super().__init__(f"duplicate key {key!r} at line {line}")
+        self.key, self.line = key, line
+
+
+class StrictLoader(yaml.SafeLoader):
+    """yaml.safe_load's loader that refuses a key given twice in one mapping (YAML keeps the last one silently,
+    so a second `retrieval:` section would drop the first without a word)."""
+
+    def construct_document(self, node):
+        _check_duplicates(node, "", set())
+        return super().construct_document(node)
+
+
+def _check_duplicates(node: yaml.Node, path: str, seen: set[int]) -> None:
+    """Raise _DuplicateKey for the first key repeated in a mapping under ``node`` (nodes shared by aliases once)."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        keys: set[tuple[str, str]] = set()
+        for key_node, value_node in node.value:
+            name = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            if isinstance(key_node, yaml.ScalarNode) and name != "<<":  # "<<": a YAML merge key
+                if (key_node.tag, name) in keys:
+                    raise _DuplicateKey(f"{path}{name}", key_node.start_mark.line + 1)
+                keys.add((key_node.tag, name))
+            _check_duplicates(value_node, f"{path}{name}.", seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _check_duplicates(item, f"{path.removesuffix('.')}[{i}].", seen)
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
-    """Read ragtune.yaml safely into a mapping, with a clear error for YAML mistakes."""
+    """Read ragtune.yaml safely into a mapping, with a clear error for YAML mistakes and repeated keys."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -435,7 +519,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text: re-save it as UTF-8") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass: as safe as yaml.safe_load
+    except _DuplicateKey as exc:
+        raise ConfigError(f"{path}: {exc} (YAML would keep only the last one): remove or merge the repeated "
+                          f"{exc.key.rpartition('.')[2]}:") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -34,17 +35,42 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def scan_documents(folder: Path, include: list[str], exclude: list[str]) -> list[SourceFile]:
-    """Every regular file under ``folder`` matching ``include`` and not ``exclude``, sorted by path."""
+class Scan(NamedTuple):
+    """The documents found, and the paths passed over with the reason (``source`` printable)."""
+
+    files: list[SourceFile]
+    skipped: list[tuple[str, str]]
+
+
+def printable_name(source: str) -> str:
+    """A path as the file system gave it, with bytes that are not UTF-8 shown as ``\\xff``."""
+    return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+NOT_UTF8 = "the file name is not valid UTF-8: rename the file"
+SYMLINK = ("a symbolic link: only regular files inside the documents folder are read (a link may point "
+           "anywhere); copy the file in instead")
+
+
+def scan_documents(folder: Path, include: list[str], exclude: list[str]) -> Scan:
+    """Every regular file under ``folder`` matching ``include`` and not ``exclude``, sorted by path.
+
+    Symbolic links (to files or folders, which are not entered) and names that are not UTF-8 are skipped
+    with the reason.
+    """
     if not folder.is_dir():
-        return []
-    found = []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.is_symlink():
-            continue
+        return Scan([], [])
+    found, skipped = [], []
+    for path in sorted(folder.rglob("*")):  # rglob does not descend into linked folders
         source = path.relative_to(folder).as_posix()
-        if source.endswith(SIDECAR_SUFFIX):
+        if source.endswith(SIDECAR_SUFFIX) or not matches(source, include) or matches(source, exclude):
             continue
-        if matches(source, include) and not matches(source, exclude):
+        if path.is_symlink():
+            skipped.append((printable_name(source), SYMLINK))
+        elif not path.is_file():
+            continue
+        elif printable_name(source) != source:
+            skipped.append((printable_name(source), NOT_UTF8))
+        else:
             found.append(SourceFile(source, path, file_hash(path)))
-    return found
+    return Scan(found, skipped)

@@ -22,6 +22,7 @@ from ragtune.data.raft import raft_rows, retrieve_pool
 from ragtune.errors import InputError
 from ragtune.generate import prompt
 from ragtune.index.store.base import Hit
+from ragtune.progress import label, note
 from ragtune.project import Project
 
 DATA_DIR = "data"
@@ -37,6 +38,7 @@ class BuildReport:
     synthetic: int = 0
     paraphrases: int = 0
     template_fills: int = 0
+    trained_questions: int = 0
     sft_train: int = 0
     sft_dev: int = 0
     raft: int = 0
@@ -95,8 +97,16 @@ def _chat_row(pair: QAPair, split: str) -> dict[str, Any]:
     return {"id": pair.id, "split": split, "origin": pair.origin, "fact": pair.fact or pair.id, "messages": messages}
 
 
-def _dev_ids(paraphrases: list[QAPair], share: float, seed: int) -> set[str]:
-    """Hold out about ``share`` of the paraphrases, never every paraphrase of one fact."""
+def _dev_ids(pairs: list[QAPair], paraphrases: list[QAPair], share: float, seed: int) -> tuple[set[str], str | None]:
+    """Hold out about ``share`` of the paraphrases for the dev split; returns their ids and a warning when none
+    could be held out.
+
+    Every held-out fact stays in training: its question always does, and of two or more paraphrases at least one.
+    With one paraphrase per question (``data.paraphrases: 1``) that one may be held out, at least one when
+    ``share`` > 0; without paraphrases, questions that share a fact with another question are held out.
+    """
+    if share <= 0 or not pairs:
+        return set(), None
     by_parent: dict[str, list[QAPair]] = {}
     for p in paraphrases:
         by_parent.setdefault(p.parent or p.id, []).append(p)
@@ -104,14 +114,41 @@ def _dev_ids(paraphrases: list[QAPair], share: float, seed: int) -> set[str]:
     dev: set[str] = set()
     for group in by_parent.values():
         take = int(len(group) * share + rng.random())  # expected share, rounded at random
-        dev.update(p.id for p in rng.sample(group, min(take, len(group) - 1)))
-    return dev
+        dev.update(p.id for p in rng.sample(group, min(take, max(1, len(group) - 1))))
+    if not dev and by_parent:  # few questions with one paraphrase each: hold out one paraphrase
+        dev.add(rng.choice(sorted(p.id for group in by_parent.values() for p in group)))
+    if not dev:  # no paraphrases: questions whose fact another question also trains
+        by_fact: dict[str, list[QAPair]] = {}
+        for q in pairs:
+            by_fact.setdefault(q.fact or q.id, []).append(q)
+        shared = [group for group in by_fact.values() if len(group) > 1]
+        target = max(1, round(share * len(pairs)))
+        for group in rng.sample(shared, len(shared)):
+            if len(dev) >= target:
+                break
+            dev.add(rng.choice(group).id)
+    if dev:
+        return dev, None
+    return dev, ("no dev split: there are no paraphrases (data.paraphrases is 0, or the leakage guard removed them) "
+                 "and no two questions share a fact, so nothing can be held out without leaving a fact untrained; "
+                 "training runs without a dev loss (no early stopping, no best checkpoint): set data.paraphrases "
+                 "to 1 or more")
 
 
 def read_build_report(project: Project) -> dict[str, Any]:
     """What the last ``data build`` wrote to data/build.json (empty when the data was never built)."""
     path = project.root / DATA_DIR / BUILD_REPORT
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def trained_questions(build: dict[str, Any]) -> int | None:
+    """How many questions (question set and synthetic, paraphrases not counted) a build's train split holds;
+    None when the data was never built."""
+    if "trained_questions" in build:
+        return int(build["trained_questions"])
+    if "questions" in build:  # a build.json from before the count was written
+        return int(build["questions"]) + int(build.get("synthetic") or 0)
+    return None
 
 
 def build_data(project: Project) -> BuildReport:
@@ -151,7 +188,12 @@ def build_data(project: Project) -> BuildReport:
     if synthetic_mode != "off" and chunks:
         from ragtune.data.synthetic import model_qa, template_qa
 
-        made = model_qa(gen(), [h.chunk for h in chunks], cfg.synthetic_per_chunk) if synthetic_mode == "model" else []
+        made = []
+        if synthetic_mode == "model":
+            note(f"synthetic QA: the generation model writes up to {cfg.synthetic_per_chunk} questions for each of "
+                 f"{len(chunks)} chunks (an estimate of the time follows the first batch)")
+            with label("synthetic QA"):
+                made = model_qa(gen(), [h.chunk for h in chunks], cfg.synthetic_per_chunk)
         if synthetic_mode == "template" or not made:
             if synthetic_mode == "model":
                 report.warnings.append("the generation model wrote no usable synthetic questions; used the template "
@@ -167,16 +209,21 @@ def build_data(project: Project) -> BuildReport:
     report.removed += removed
     titles = {h.chunk.source: h.chunk.title for h in chunks}
     if cfg.paraphrases and cfg.paraphraser == "model":
-        paraphrases, report.template_fills = model_paraphrases(gen(), pairs, cfg.paraphrases, cfg.seed, titles=titles)
+        note(f"paraphrases: the generation model rewords {len(pairs)} questions {cfg.paraphrases} times each")
+        with label("paraphrases"):
+            paraphrases, report.template_fills = model_paraphrases(gen(), pairs, cfg.paraphrases, cfg.seed,
+                                                                   titles=titles)
     else:
         paraphrases = [p for pair in pairs for p in template_paraphrases(pair, cfg.paraphrases, cfg.seed, titles)]
     paraphrases, removed = guard.filter(paraphrases)
     report.removed += removed
     report.paraphrases = len(paraphrases)
-    dev = _dev_ids(paraphrases, cfg.dev_share, cfg.seed)
-    sft = [_chat_row(p, "train") for p in pairs] + [_chat_row(p, "dev" if p.id in dev else "train")
-                                                      for p in paraphrases]
+    dev, no_dev = _dev_ids(pairs, paraphrases, cfg.dev_share, cfg.seed)
+    if no_dev:
+        report.warnings.append(no_dev)
+    sft = [_chat_row(p, "dev" if p.id in dev else "train") for p in [*pairs, *paraphrases]]
     report.sft_train = sum(r["split"] == "train" for r in sft)
+    report.trained_questions = sum(p.id not in dev for p in pairs)
     report.sft_dev = len(sft) - report.sft_train
     raft: list[dict[str, Any]] = []
     if chunks:

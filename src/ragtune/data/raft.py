@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from ragtune.data.leakage import normalize
 from ragtune.data.questions import QAPair
+from ragtune.evaluate.metrics import found_in
 from ragtune.generate import prompt
 from ragtune.index.store.base import Hit
 
@@ -20,9 +20,8 @@ POOL = 12  # retrieved chunks considered per question (gold and distractors come
 
 
 def contains_answer(text: str, pair: QAPair) -> bool:
-    """True when the chunk text holds the gold answer or an alias (normalized)."""
-    body = f" {normalize(text)} "
-    return any(f" {normalize(a)} " in body for a in [pair.answer, *pair.aliases] if normalize(a))
+    """True when the chunk text holds the gold answer or an alias (the metrics' matcher, ``found_in``)."""
+    return found_in(text, [pair.answer, *pair.aliases])
 
 
 @dataclass

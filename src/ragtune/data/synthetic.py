@@ -9,6 +9,7 @@ from typing import Any
 from ragtune.corpus.document import Chunk
 from ragtune.data.leakage import normalize
 from ragtune.data.questions import QAPair
+from ragtune.evaluate.metrics import found_in
 
 MAX_ANSWER_WORDS = 30
 MIN_GROUNDED = 0.6
@@ -59,7 +60,8 @@ def model_qa(
     """Up to ``per_chunk`` pairs per chunk, written by ``generator`` (anything with ``chat_batch``) in one batch.
 
     A pair is kept when its question is not empty (nor a repeat) and its answer is short (at most 30 words) and
-    grounded: at least 60% of the answer's content words occur in the chunk text.
+    copied from the chunk as the answer matcher (``found_in``) finds it there, or trimmed to such a span (see
+    ``copied_span``), so that RAFT finds the chunk that holds it.
     """
     if per_chunk <= 0 or not chunks:
         return []
@@ -71,12 +73,12 @@ def model_qa(
         seen: set[str] = set()
         kept = 0
         for question, answer in parse_qa(generation.text):
-            norm = normalize(question)
-            if not norm or norm in seen or not grounded(answer, chunk.text):
+            norm, span = normalize(question), copied_span(answer, chunk.text)
+            if not norm or norm in seen or span is None:
                 continue
             seen.add(norm)
             kept += 1
-            pairs.append(_pair(chunk, f"syn-{chunk.id[:8]}-{kept}", question, answer))
+            pairs.append(_pair(chunk, f"syn-{chunk.id[:8]}-{kept}", question, span))
             if kept == per_chunk:
                 break
     return pairs
@@ -124,15 +126,29 @@ def parse_qa(text: str) -> list[tuple[str, str]]:
     return [(q, a) for q, a in pairs if q and a]
 
 
-def grounded(answer: str, text: str) -> bool:
-    """True when ``answer`` is short (at most 30 words) and most (60%) of its content words occur in ``text``."""
-    if not answer.strip() or len(answer.split()) > MAX_ANSWER_WORDS:
-        return False
-    content = [t for t in _TOKEN.findall(normalize(answer)) if t not in _STOPWORDS]
-    if not content:
-        return False
-    vocabulary = set(_TOKEN.findall(normalize(text)))
-    return sum(t in vocabulary for t in content) >= MIN_GROUNDED * len(content)
+def copied_span(answer: str, text: str) -> str | None:
+    """``answer`` as the answer matcher finds it in ``text``: the answer itself, else its longest run of words that
+    the matcher finds and that keeps at least 60% of its content words ("41 months warranty" -> "41 months" where
+    the text says "41 months limited warranty"). None for an answer over 30 words or without such a run."""
+    words = answer.split()
+    if not words or len(words) > MAX_ANSWER_WORDS:
+        return None
+    if found_in(text, [answer]):
+        return answer
+    needed = MIN_GROUNDED * len(_content(answer))
+    for size in range(len(words) - 1, 0, -1):
+        for start in range(len(words) - size + 1):
+            run = words[start : start + size]
+            if not (_content(run[0]) and _content(run[-1])):
+                continue  # a run starts and ends with a content word: "Kellbeck service centre", not "… centre, in"
+            span = " ".join(run).strip(",;:.!?")
+            if needed and len(_content(span)) >= needed and found_in(text, [span]):
+                return span
+    return None
+
+
+def _content(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(normalize(text)) if t not in _STOPWORDS]
 
 
 def template_qa(chunks: Sequence[Chunk], per_chunk: int) -> list[QAPair]:
@@ -152,7 +168,7 @@ def template_qa(chunks: Sequence[Chunk], per_chunk: int) -> list[QAPair]:
         for sentence in sentences:
             if made == per_chunk:
                 break
-            span = _answer_span(sentence)
+            span = _answer_span(sentence, chunk.text)
             if span is None:
                 continue
             blank = sentence.replace(span, "____", 1)
@@ -161,7 +177,7 @@ def template_qa(chunks: Sequence[Chunk], per_chunk: int) -> list[QAPair]:
             pairs.append(_pair(chunk, f"syn-{chunk.id[:8]}-t{made}", question, span, kind="cloze"))
         if made < per_chunk and chunk.section and chunk.title and sentences:
             first = sentences[0]
-            if len(first.split()) <= MAX_ANSWER_WORDS:
+            if len(first.split()) <= MAX_ANSWER_WORDS and found_in(chunk.text, [first]):
                 made += 1
                 question = f"What does {chunk.title} say about {chunk.section}?"
                 pairs.append(_pair(chunk, f"syn-{chunk.id[:8]}-t{made}", question, first, kind="section"))
@@ -192,11 +208,13 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def _answer_span(sentence: str) -> str | None:
+def _answer_span(sentence: str, text: str) -> str | None:
     """The sentence's first number with its unit ("38 months", "£190", "15%"), else its first name ("Ledgerline",
-    "Aldermoor Instruments"); only a span that occurs once and is not the whole sentence. None when there is none."""
+    "Aldermoor Instruments"); only a span that occurs once, is not the whole sentence and that the answer matcher
+    finds in ``text`` (not "50 X" of "50 X100 loggers"). None when there is none."""
     for span in _spans(sentence):
-        if span and sentence.count(span) == 1 and len(span.split()) < len(sentence.split()):
+        if (span and sentence.count(span) == 1 and len(span.split()) < len(sentence.split())
+                and found_in(text, [span])):
             return span
     return None
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from ragtune.answer import RETRIEVING, VARIANTS, Answerer
 from ragtune.config import ArmConfig
-from ragtune.data.build import read_build_report
+from ragtune.data.build import read_build_report, trained_questions
 from ragtune.errors import InputError
 from ragtune.evaluate import aggregate, freshness, probe, questions, score
 from ragtune.evaluate.runs import new_run_folder, write_run
@@ -152,13 +152,28 @@ def _trained_models(project: Project, plan: list[ArmConfig], kb: Any) -> tuple[d
 
 def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any],
                   document_text: Callable[[str | None], str | None], stages: Stages,
-                  probes: int) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
-    """Answer the questions in batches, then a few alone: the samples, the performance figures, the warnings."""
+                  probes: int, generated: dict[tuple[str, ...], tuple[str, list[Any], float]],
+                  ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
+    """Answer the questions in batches, then a few alone: the samples, the performance figures, the warnings.
+
+    Arms that differ only in answer.* keys (the grounding policy) share one generation: the policy is applied to
+    the first such arm's answers (``generated``: arm key -> that arm's name, answers and batch seconds)."""
+    from ragtune.grounding import with_policy
+
     k = answerer.project.config.retrieval.k
-    with stages(f"answer {arm.name} ({len(used)} questions)"), probe.PeakMemory() as memory:
-        started = time.perf_counter()
-        answers = answerer.ask_many([p.question for p in used], arm.variant)
-        elapsed = time.perf_counter() - started
+    same = (arm.variant, *(o for o in arm_overrides(arm) if not o.startswith("answer.")))
+    with probe.PeakMemory() as memory:
+        if same in generated:
+            first, answers, elapsed = generated[same]
+            with stages(f"answer {arm.name} (the generations of {first}, {answerer.project.config.answer.grounding} "
+                        "policy)"):
+                answers = [with_policy(a, answerer.project.config.answer.grounding) for a in answers]
+        else:
+            with stages(f"answer {arm.name} ({len(used)} questions)"):
+                started = time.perf_counter()
+                answers = answerer.ask_many([p.question for p in used], arm.variant)
+                elapsed = time.perf_counter() - started
+            generated[same] = (arm.name, answers, elapsed)
     samples = [score.score_test_answer(arm.name, arm.variant, pair, answer, k,
                                        None if arm.variant in RETRIEVING else document_text(pair.source))
                for pair, answer in zip(used, answers)]
@@ -232,9 +247,10 @@ def _measure(project: Project, plan: list[ArmConfig], path: Path, pairs: list[An
     performance: dict[str, Any] = {}
     warnings: list[str] = []
     document_text = _document_texts(kb, head)
+    generated: dict[tuple[str, ...], tuple[str, list[Any], float]] = {}
     for arm in plan:
         arm_samples, performance[arm.name], arm_warnings = _evaluate_arm(arm, answerer_for(arm), used, document_text,
-                                                                         stages, ev.latency_probes)
+                                                                         stages, ev.latency_probes, generated)
         samples += arm_samples
         warnings += [w for w in arm_warnings if w not in warnings]
     judge = _judge(ev.judge, samples, stages) if ev.judge is not None else None
@@ -266,7 +282,7 @@ def _measure(project: Project, plan: list[ArmConfig], path: Path, pairs: list[An
     }
     from ragtune.recommendation import recommend
 
-    decision = recommend(results, project.config.constraints, training_questions=build.get("questions"))
+    decision = recommend(results, project.config.constraints, training_questions=trained_questions(build))
     results["recommendation"] = decision.to_dict()
     with stages("write results and report"):
         write_run(folder, results, samples)

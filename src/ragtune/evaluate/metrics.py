@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from ragtune.claims import lexically_supported, normalize
 from ragtune.evaluate.retrieval import mrr_at_k, ndcg_at_k, unique_in_order
 
 AGGREGATES: dict[str, str] = {
@@ -18,6 +18,7 @@ AGGREGATES: dict[str, str] = {
     "hallucinated": "hallucination",
     "abstention_correct": "abstention_accuracy",
     "faithful": "faithfulness",
+    "unsupported": "unsupported",
     "cited": "citation_rate",
     "citation_correct": "citation_accuracy",
     "recall": "recall",
@@ -25,35 +26,6 @@ AGGREGATES: dict[str, str] = {
     "ndcg": "ndcg",
     "judge": "judge",
 }
-
-_CITATION = re.compile(r"\[\s*\d+(?:\s*[,;\-–]\s*\d+)*\s*\]")
-_ARTICLES = {"a", "an", "the"}
-_KEPT = {"%", "‰"}  # Unicode punctuation (Po) that carries meaning like a unit symbol
-_NUMBER = re.compile(r"\d+(?:\.\d+)*")
-# a small English stopword list: the words that do not carry an answer's content
-_STOPWORD_TEXT = (
-    "a an the and or but if of to in on at by for with from as into about over under than then so is are "
-    "was were be been being am do does did has have had having will would shall should can could may "
-    "might must it its s this that these those there here which who whom whose what when where why how i "
-    "you he she we they me him her us them my your his our their not no yes also just only very"
-)
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-
-
-def normalize(text: str) -> str:
-    """Casefold, NFKC, drop [n] markers, punctuation and articles, and collapse whitespace."""
-    text = _CITATION.sub(" ", unicodedata.normalize("NFKC", text).casefold())
-    chars = []
-    for i, ch in enumerate(text):
-        if ch in _KEPT or not unicodedata.category(ch).startswith("P"):
-            chars.append(ch)
-            continue
-        between_digits = 0 < i < len(text) - 1 and text[i - 1].isdecimal() and text[i + 1].isdecimal()
-        if between_digits and ch == ".":
-            chars.append(ch)  # decimal point: "3.5" stays "3.5"
-        elif not (between_digits and ch == ","):  # a thousands comma is dropped: "1,290" -> "1290"
-            chars.append(" ")
-    return " ".join(w for w in "".join(chars).split() if w not in _ARTICLES)
 
 
 def tokens(text: str) -> list[str]:
@@ -92,25 +64,23 @@ def token_f1(answer: str, golds: Sequence[str]) -> float:
     return max((_f1(pred, g.split()) for g in _forms(golds)), default=0.0)
 
 
+def found_in(text: str, forms: Sequence[str]) -> bool:
+    """The one answer matcher: whether a non-empty normalized form occurs in the normalized text on token
+    boundaries. The metrics' "contains", RAFT's choice of the chunk that holds the answer and the synthetic QA
+    builder's check that an answer was copied from its chunk all use it."""
+    norm = normalize(text)
+    return any(_occurs(g, norm) for g in _forms(forms))
+
+
 def contains(answer: str, golds: Sequence[str]) -> float:
     """1.0 when a non-empty normalized gold form occurs in the normalized answer on token boundaries."""
-    norm = normalize(answer)
-    return float(any(_occurs(g, norm) for g in _forms(golds)))
+    return float(found_in(answer, golds))
 
 
 def supported(answer: str, context: str, threshold: float = 0.5) -> bool:
-    """Lexical faithfulness: all answer numbers and >= threshold of its distinct content tokens are in the context.
-
-    An answer without content tokens (empty, or only stopwords) claims nothing and counts as supported.
-    """
-    norm_answer, norm_context = normalize(answer), normalize(context)
-    if not set(_NUMBER.findall(norm_answer)) <= set(_NUMBER.findall(norm_context)):
-        return False
-    content = {t for t in norm_answer.split() if t not in _STOPWORDS}
-    if not content:
-        return True
-    found = content & set(norm_context.split())
-    return len(found) / len(content) >= threshold
+    """Lexical faithfulness: all answer numbers and >= threshold of its distinct content tokens are in the context
+    (``ragtune.claims``, which the answer-time grounding check reads claims with too)."""
+    return lexically_supported(answer, context, threshold)
 
 
 def score_answer(
@@ -127,8 +97,12 @@ def score_answer(
     gold_text: str | None,
     k: int,
     judge: float | None = None,
+    unsupported: bool | None = None,
 ) -> dict[str, float | None]:
-    """The per-question metrics of one answer (None where a metric does not apply; see docs/results.md)."""
+    """The per-question metrics of one answer (None where a metric does not apply; see docs/results.md).
+
+    ``unsupported``: whether the answer-time grounding check flagged the model's answer (None: not checked).
+    """
     answered = not abstained
     if answerable:
         contained = contains(answer, golds)
@@ -168,6 +142,7 @@ def score_answer(
         "hallucinated": float(answered and correct == 0.0),
         "abstention_correct": None if answerable else float(abstained),
         "faithful": faithful,
+        "unsupported": None if unsupported is None else float(unsupported),
         "cited": cited_any,
         "citation_correct": citation_correct,
         "recall": recall,

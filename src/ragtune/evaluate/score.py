@@ -22,6 +22,7 @@ def _answer_fields(answer: Answer) -> dict[str, Any]:
         "citations_inferred": answer.citations_inferred, "sources": view["sources"],
         "latency_s": round(answer.retrieval_s + answer.generation_s, 4), "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,
+        "grounding": answer.grounding.to_dict() if answer.grounding is not None else None,
     }
 
 
@@ -34,6 +35,7 @@ def score_test_answer(arm: str, variant: str, pair: QAPair, answer: Answer, k: i
         retrieving=variant in RETRIEVING, sources=[h.chunk.text for h in answer.sources],
         source_docs=[h.chunk.source for h in answer.sources], cited=answer.cited,
         gold_docs=[pair.source] if pair.source else [], gold_text=gold_text, k=k,
+        unsupported=None if answer.grounding is None else not answer.grounding.supported,
     )
     return {"phase": "test", "arm": arm, "variant": variant, "id": pair.id, "question": pair.question,
             "gold": pair.answer if pair.answerable else "", "aliases": pair.aliases, "answerable": pair.answerable,

@@ -21,6 +21,8 @@ from ragtune.generate.base import (
 from ragtune.generate.models import generation_lock, load_causal_lm
 from ragtune.progress import bar
 
+GREEDY_BELOW = 1e-5  # temperatures under this decode greedily (dividing logits by them overflows to inf/nan)
+
 
 @dataclass
 class _Options:
@@ -69,7 +71,7 @@ class LocalGenerator:
             raise InputError(f"max_new_tokens must be at least 1, got {max_new}")
         if temp < 0:
             raise InputError(f"temperature must be 0 (greedy) or more, got {temp}")
-        return _Options(max_new, temp, [s for s in (stop or []) if s])
+        return _Options(max_new, temp if temp >= GREEDY_BELOW else 0.0, [s for s in (stop or []) if s])
 
     def render(self, messages: Messages) -> str:
         """The prompt text the model sees (chat template with the assistant turn opened)."""
@@ -97,7 +99,10 @@ class LocalGenerator:
             return opts.max_new_tokens
         return max(1, min(opts.max_new_tokens, self.max_context - prompt_len))
 
-    def _generate_kwargs(self, max_new: int, opts: _Options) -> dict[str, Any]:
+    def _generate_kwargs(self, max_new: int, opts: _Options, start: int,
+                         cancel: threading.Event | None = None) -> dict[str, Any]:
+        """``generate``'s arguments: the generation config and the stopping criteria (stop strings found in the
+        text after position ``start`` of the ids, and ``cancel``)."""
         config = copy.deepcopy(self.model.generation_config)
         config.max_new_tokens = max_new
         config.max_length = None
@@ -109,11 +114,8 @@ class LocalGenerator:
         else:
             config.do_sample = False
             config.temperature = config.top_p = config.top_k = None
-        kwargs: dict[str, Any] = {"generation_config": config}
-        if opts.stop:
-            config.stop_strings = opts.stop
-            kwargs["tokenizer"] = self.tokenizer
-        return kwargs
+        criteria = _stopping_criteria(self.tokenizer, self._tokenizer_lock, start, opts.stop, cancel)
+        return {"generation_config": config, "stopping_criteria": criteria}
 
     # ------------------------------------------------------------------ decoding results
 
@@ -144,7 +146,7 @@ class LocalGenerator:
             input_ids[row, longest - len(ids) :] = torch.tensor(ids, dtype=torch.long)
             attention[row, longest - len(ids) :] = 1
         timer = _first_token_timer()
-        kwargs = self._generate_kwargs(max_new, opts)
+        kwargs = self._generate_kwargs(max_new, opts, longest)
         with self._lock, torch.inference_mode():
             start = time.perf_counter()
             timer.start = start
@@ -222,19 +224,13 @@ class LocalGenerator:
         stream early cancels generation. ``.generation`` is set once the stream is exhausted.
         """
         import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList
 
         opts = self._options(max_new_tokens, temperature, stop)
         prompt = self.encode(messages)
         max_new = self._budget(len(prompt), opts)
         cancel = threading.Event()
-
-        class _Cancelled(StoppingCriteria):
-            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-                return torch.full((input_ids.shape[0],), cancel.is_set(), dtype=torch.bool, device=input_ids.device)
-
         streamer = _text_streamer(self.tokenizer)
-        kwargs = self._generate_kwargs(max_new, opts)
+        kwargs = self._generate_kwargs(max_new, opts, len(prompt), cancel)
         outcome: dict[str, Any] = {}
         start = time.perf_counter()
         streamer.start = start
@@ -246,7 +242,6 @@ class LocalGenerator:
                         input_ids=torch.tensor([prompt], device=self.device),
                         attention_mask=torch.ones((1, len(prompt)), dtype=torch.long, device=self.device),
                         streamer=streamer,
-                        stopping_criteria=StoppingCriteriaList([_Cancelled()]),
                         **kwargs,
                     )
             except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
@@ -283,6 +278,35 @@ class LocalGenerator:
 
         stream = TextStream(deltas(), on_close=cancel.set)
         return stream
+
+
+def _stopping_criteria(tokenizer: Any, lock: threading.Lock, start: int, stops: list[str],
+                       cancel: threading.Event | None) -> Any:
+    """Stopping criteria for ``generate``: a row stops once its text after position ``start`` contains a stop
+    string, and every row stops once ``cancel`` is set.
+
+    Each step decodes only the last few tokens of each row (as many as the longest stop string has UTF-8 bytes, plus
+    a character's worth), so its cost does not grow with the stops' length beyond that window or with the answer's.
+    """
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    window = max((len(stop.encode("utf-8")) for stop in stops), default=0) + 4
+
+    class _Stop(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            rows = input_ids.shape[0]
+            if cancel is not None and cancel.is_set():
+                return torch.ones(rows, dtype=torch.bool, device=input_ids.device)
+            if not stops:
+                return torch.zeros(rows, dtype=torch.bool, device=input_ids.device)
+            tails = input_ids[:, max(start, input_ids.shape[1] - window):].tolist()
+            with lock:
+                texts = tokenizer.batch_decode(tails, skip_special_tokens=True)
+            done = [any(stop in text for stop in stops) for text in texts]
+            return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([_Stop()])
 
 
 def _first_token_timer() -> Any:

@@ -6,14 +6,15 @@ rollback, a relabelled document or an unchanged section never needs re-embedding
 the store's transaction (atomic on PostgreSQL); it also marks itself pending before it touches the
 searchable chunks, so on a store without transactions an interrupted commit is undone by the next
 open, and the next sync completes the work (embeddings already archived are reused). One writer at a
-time holds the store's lock.
+time holds the store's lock. A rebuild fills a new store beside the current one and swaps it in once complete,
+so a failed or killed rebuild leaves every version and the archive as they were.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -153,13 +154,20 @@ class KnowledgeBase:
 
     # -- sync ---------------------------------------------------------------------------------
     def sync(self, rebuild: bool = False) -> SyncReport:
-        """Bring the knowledge base in line with the documents folder; returns what changed."""
+        """Bring the knowledge base in line with the documents folder; returns what changed.
+
+        ``rebuild`` starts over (every chunk embedded again, one version) in an empty store beside the current
+        one, which becomes the knowledge base only once complete: until then, and if the rebuild fails or is
+        killed, the current knowledge base stays as it was, every version and the archive included.
+        """
         started = time.perf_counter()
         cfg = self.project.config
-        with self._locked():
-            if rebuild:  # nothing of the old store is kept, so there is nothing to recover first
-                self._opened().drop()
-                self._recovered = True
+        with self._locked(), ExitStack() as stack:
+            if rebuild:  # into a new store, swapped in when the block ends (unless it stays empty)
+                current = self._opened()
+                fresh = stack.enter_context(current.rebuilding())
+                stack.callback(setattr, self, "_store", current)
+                self._store, self._recovered = fresh, True  # nothing of the current store is read or recovered
             store = self.store
             head = self.manifest()
             settings = self._settings()
@@ -172,12 +180,14 @@ class KnowledgeBase:
                                                for key in ("chunking", "parsers"))
             old_docs: dict[str, Any] = head["documents"] if head else {}
             report = SyncReport(version=None, previous=head["version"] if head else None)
-            files = scan_documents(self.project.documents_dir, cfg.include, cfg.exclude)
+            files, passed_over = scan_documents(self.project.documents_dir, cfg.include, cfg.exclude)
             if not files and not self.project.documents_dir.is_dir():
                 raise InputError(f"{self.project.documents_dir} does not exist: put the documents there")
             docs: dict[str, Any] = {}
             new_chunks: dict[str, Chunk] = {}
             counter = None
+            for source, reason in passed_over:
+                self._skip(report, docs, source, reason, old_docs.get(source))
             for file in track(files, "parsing", unit="doc"):
                 prev = old_docs.get(file.source)
                 try:
@@ -193,10 +203,13 @@ class KnowledgeBase:
                     entry, chunks = self._read(file, counter)
                     entry["labels"] = labels
                 except InputError as exc:
-                    report.skipped.append((file.source, str(exc).removeprefix(f"{file.source}: ")))
-                    if prev:
-                        docs[file.source] = prev
-                        report.skipped[-1] = (file.source, report.skipped[-1][1] + " (previous version kept)")
+                    self._skip(report, docs, file.source, str(exc).removeprefix(f"{file.source}: "), prev)
+                    continue
+                except RagtuneError:
+                    raise  # a configuration problem, not this file's
+                except Exception as exc:  # a parser's bug or a file no check foresaw: skip this file, not the ingest
+                    reason = f"could not be read ({type(exc).__name__}: {str(exc).strip()[:300]})"
+                    self._skip(report, docs, file.source, reason, prev)
                     continue
                 docs[file.source] = entry
                 new_chunks.update({c.id: c for c in chunks})
@@ -211,6 +224,8 @@ class KnowledgeBase:
             report.chunks_total = len(target)
             if (head and docs == old_docs and target == current) or (not head and not docs):
                 report.version = head["version"] if head else None
+                if rebuild:
+                    report.warnings.append("nothing to ingest: the knowledge base is left as it was")
                 report.seconds = time.perf_counter() - started
                 return report
             missing = sorted(target.keys() - current.keys())
@@ -235,6 +250,14 @@ class KnowledgeBase:
             return self._commit(target["documents"], target["settings"], f"rollback to {version}", summary, {})
 
     # -- internals ----------------------------------------------------------------------------
+    @staticmethod
+    def _skip(report: SyncReport, docs: dict[str, Any], source: str, reason: str, prev: dict | None) -> None:
+        """Pass over a document with the reason; one already in the knowledge base keeps its previous version."""
+        if prev:
+            docs[source] = prev
+            reason += " (previous version kept)"
+        report.skipped.append((source, reason))
+
     def _settings(self) -> dict[str, Any]:
         cfg = self.project.config
         return {"embedding": cfg.embedding.model, "chunking": cfg.chunking.model_dump(), "parsers": cfg.parsers}
@@ -248,11 +271,14 @@ class KnowledgeBase:
         from ragtune.corpus.chunk import chunk_document
         from ragtune.corpus.parsers import parse_file
 
-        cfg = self.project.config.chunking
-        doc = parse_file(file.path, file.source, self.project.config.parsers)
+        cfg, limits = self.project.config.chunking, self.project.config.ingest
+        doc = parse_file(file.path, file.source, self.project.config.parsers, limits)
         chunks = chunk_document(doc, cfg.size, cfg.overlap, counter)
         if not chunks:
             raise InputError(f"{file.source}: has no text")
+        if len(chunks) > limits.max_chunks_per_file:
+            raise InputError(f"{file.source} makes {len(chunks):,} chunks, over ingest.max_chunks_per_file "
+                             f"({limits.max_chunks_per_file:,}): split it, or raise the limit")
         entry = {"sha256": file.sha256, "title": doc.title, "chunks": [c.id for c in chunks]}
         return entry, chunks
 

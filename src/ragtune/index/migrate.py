@@ -181,8 +181,11 @@ def switch_store(config_path: Path, to: StoreConfig) -> None:
         written = None
     expected = {**data, "store": to.model_dump()}
     if not isinstance(written, dict) or written != expected:
+        shown = to.model_dump()
+        if shown.get("url") and not shown["url"].startswith("env:"):
+            shown["url"] = "(the URL you gave)"  # it may hold a password
         raise ConfigError(f"could not rewrite the store: section of {config_path}; the copy is complete: set it by "
-                          f"hand to {to.model_dump()}")
+                          f"hand to {shown}")
     tmp = config_path.with_suffix(".yaml.tmp")
     tmp.write_text(new, encoding="utf-8")
     os.replace(tmp, config_path)

@@ -15,7 +15,8 @@ STATED = ("traceable", "closed_environment", "specialized", "budget_usd_month", 
 def general_caveats(
     run: Run, c: ConstraintsConfig, remaining: list[str], training_questions: int | None, caveats: list[str]
 ) -> None:
-    """Append the general caveats about ``run`` and the arms still in the running to ``caveats``."""
+    """Append the general caveats about ``run`` and the arms still in the running to ``caveats``
+    (``training_questions``: the questions of the train split, synthetic ones included, paraphrases not)."""
     few = [
         f"{a} (n={iv['n']})"
         for a in remaining
@@ -29,8 +30,9 @@ def general_caveats(
     tuned = [a for a in run.arms if run.tuned(a)]
     if tuned and training_questions is not None and training_questions < MIN_TRAINING_QUESTIONS:
         caveats.append(
-            f"fine-tuning had only {training_questions} training questions ({names(tuned)}); "
-            f"{MIN_TRAINING_QUESTIONS}+ with paraphrases give the tuned arms a fairer chance"
+            f"fine-tuning had only {training_questions} training questions ({names(tuned)}; question set and "
+            f"synthetic, paraphrases not counted); {MIN_TRAINING_QUESTIONS}+ with paraphrases give the tuned arms "
+            "a fairer chance"
         )
     warnings = [w for w in run.raw.get("warnings") or [] if isinstance(w, str) and "stale" in w.lower()]
     caveats.extend(warnings)

@@ -2,6 +2,7 @@
 and the web page (/, /api/status, /report: see ``ragtune.server.page``).
 
 One ``Service`` (models loaded once) per app; model work runs on the limiter's thread pool, never on the event loop.
+A generation stops when its client disconnects (streamed or not) and when the server shuts down.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ragtune.errors import InputError, RagtuneError
 from ragtune.server import shapes
 from ragtune.server.auth import BearerKey, request_reader, server_keys
 from ragtune.server.errors import ApiError, from_exception, install
 from ragtune.server.limits import BodySizeLimit, Limiter
+from ragtune.server.openapi import error_responses, install_openapi
 from ragtune.server.page import install_page
 from ragtune.server.schemas import ChatCompletionRequest, ChatMessage, EmbeddingRequest
 from ragtune.server.service import Service
@@ -30,30 +32,37 @@ from ragtune.server.service import Service
 DEFAULT_CONCURRENCY = 4
 DEFAULT_QUEUE = 32
 DEFAULT_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_TOKENS = 1024
+DISCONNECT_POLL_S = 0.25  # how often a plain (non-streamed) request checks that its client is still there
+GUARDED = ("/report", "/api", "/v1", "/openapi.json")  # need a key on a server with keys
 
 
 class _ClientGone(Exception):
-    """Raised into the generation thread when the streaming client has disconnected."""
+    """Raised into the generation thread when the client has disconnected (or the server is shutting down)."""
 
 
 def create_app(project_root: str | Path, api_key_hash: str | None = None,
                max_concurrency: int = DEFAULT_CONCURRENCY, max_body_bytes: int = DEFAULT_BODY_BYTES,
                overrides: list[str] | None = None, max_queue: int = DEFAULT_QUEUE, preload: bool = False,
-               on_ready: Callable[[list[str]], None] | None = None) -> FastAPI:
+               on_ready: Callable[[list[str]], None] | None = None, max_tokens: int = DEFAULT_MAX_TOKENS) -> FastAPI:
     """The API of the project at ``project_root``.
 
     ``api_key_hash``: hex SHA-256 of the owner key, which reads every document (None: no owner key). The project's
     ``access.keys`` are accepted too, each reading as its user or groups (``env:`` keys are read now). With any key,
-    every /v1, /api and /report route requires one; the page at / and its static files stay open so it can ask.
+    every /v1, /api and /report route and /openapi.json requires one, and /docs and /redoc are off (a browser cannot
+    send the key); the page at / and its static files stay open so it can ask.
     ``max_concurrency`` model calls run at once and ``max_queue`` requests may wait for one (503 beyond);
-    bodies over ``max_body_bytes`` get 413. ``preload`` loads the embedder and base generator at start-up;
-    ``on_ready`` is called with the model ids once the app is ready.
+    bodies over ``max_body_bytes`` get 413; an answer has at most ``max_tokens`` tokens (a request asking for more
+    gets 400). ``preload`` loads the embedder and base generator at start-up; ``on_ready`` is called with the model
+    ids once the app is ready.
     """
     Limiter.check(max_concurrency, max_queue)
     if api_key_hash is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", api_key_hash):
         raise InputError("api_key_hash must be the hex SHA-256 of the key (ragtune.server.auth.hash_key)")
     if max_body_bytes < 1:
         raise InputError(f"max_body_bytes must be at least 1, got {max_body_bytes}")
+    if not 1 <= max_tokens <= 8192:
+        raise InputError(f"max_tokens must be between 1 and 8192, got {max_tokens}")
     service = Service(project_root, overrides)
     keys = server_keys(api_key_hash, service.project.config.access)
 
@@ -73,13 +82,16 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None,
     from ragtune import __version__
 
     app = FastAPI(title=f"ragtune: {service.name}", version=__version__, lifespan=lifespan,
-                  description="OpenAI-compatible API over the project's answer variants.")
+                  description="OpenAI-compatible API over the project's answer variants.",
+                  docs_url=None if keys else "/docs", redoc_url=None if keys else "/redoc")
     app.state.service = service
     app.state.keys = keys
     app.state.started = int(time.time())
+    app.state.max_tokens = max_tokens
     install(app)
+    install_openapi(app, lambda path: bool(keys) and any(path == p or path.startswith(p + "/") for p in GUARDED))
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
-    app.add_middleware(BearerKey, keys=keys, prefixes=("/report", "/api", "/v1"))  # added last: runs first
+    app.add_middleware(BearerKey, keys=keys, prefixes=GUARDED)  # added last: runs first
 
     @app.get("/health")
     async def health() -> dict:
@@ -88,9 +100,10 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None,
 
     v1 = APIRouter(prefix="/v1")
     v1.add_api_route("/models", list_models, methods=["GET"])
-    v1.add_api_route("/models/{model}", get_model, methods=["GET"])
-    v1.add_api_route("/chat/completions", chat_completions, methods=["POST"])
-    v1.add_api_route("/embeddings", embeddings, methods=["POST"])
+    v1.add_api_route("/models/{model}", get_model, methods=["GET"], responses=error_responses(404))
+    v1.add_api_route("/chat/completions", chat_completions, methods=["POST"],
+                     responses=error_responses(400, 404, 413, 503))
+    v1.add_api_route("/embeddings", embeddings, methods=["POST"], responses=error_responses(400, 404, 413, 503))
     app.include_router(v1)
     install_page(app)
     return app
@@ -133,9 +146,42 @@ def _filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
         raise ApiError(400, str(exc), param="ragtune.filters") from None
 
 
+def _token_limit(body: ChatCompletionRequest, cap: int, default: int) -> int:
+    """The answer's token limit: the request's (400 naming the field beyond ``cap``), else ``default`` up to
+    ``cap``."""
+    for name in ("max_completion_tokens", "max_tokens"):
+        asked = getattr(body, name)
+        if asked is not None and asked > cap:
+            raise ApiError(400, f"{name} is {asked}, but this server writes at most {cap} tokens per answer (its "
+                                "--max-tokens): ask for fewer", param=name, code="max_tokens_too_large")
+    asked = body.token_limit()
+    return min(default, cap) if asked is None else asked
+
+
 async def _run(limiter: Limiter, work: Callable[[], Any]) -> Any:
     try:
         return await limiter.run(work)
+    except ApiError:
+        raise
+    except Exception as exc:
+        raise from_exception(exc) from exc
+
+
+async def _unless_gone(request: Request, limiter: Limiter, work: Callable[[], Any], gone: threading.Event) -> Any:
+    """Run ``work`` (which stops once ``gone`` is set) and return its result; checks every ``DISCONNECT_POLL_S``
+    that the client is still there, and sets ``gone`` once it is not (None is returned then)."""
+    waiting = asyncio.wrap_future(await limiter.start(work, gone))
+    try:
+        while not (await asyncio.wait({waiting}, timeout=DISCONNECT_POLL_S))[0]:
+            if await request.is_disconnected():
+                gone.set()
+                break
+        return await waiting
+    except _ClientGone:
+        return None
+    except asyncio.CancelledError:  # the server's graceful shutdown ran out: stop the generation too
+        gone.set()
+        raise
     except ApiError:
         raise
     except Exception as exc:
@@ -149,17 +195,25 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
     limiter: Limiter = request.app.state.limiter
     variant = service.variant_of(body.model)
     question, warnings = _question(body.messages)
-    options = {"max_new_tokens": body.token_limit(), "temperature": body.temperature, "stop": body.stop_list()}
+    limit = _token_limit(body, request.app.state.max_tokens, service.project.config.generation.max_new_tokens)
+    options = {"max_new_tokens": limit, "temperature": body.temperature, "stop": body.stop_list()}
     options = {key: value for key, value in options.items() if value is not None}
     retrieval = {"k": body.ragtune.k if body.ragtune else None, "reader": request_reader(request),
                  "filters": _filters(body.ragtune.filters if body.ragtune else None)}
+    gone = threading.Event()  # the client left or the server is stopping: the generation stops at its next token
     if not body.stream:
-        reply = await _run(limiter, lambda: service.answer(question, variant, options, **retrieval))
+        def check(_: str) -> None:  # the answer is generated as a stream so that it can stop early
+            if gone.is_set():
+                raise _ClientGone()
+
+        reply = await _unless_gone(request, limiter, gone=gone, work=lambda: service.answer(
+            question, variant, options, on_token=check, **retrieval))
+        if reply is None:
+            return Response(status_code=499)  # nginx's "client closed request": nobody reads it
         return JSONResponse(shapes.completion(reply.answer, body.model, reply.finish_reason, warnings))
 
     loop = asyncio.get_running_loop()
     events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-    gone = threading.Event()
 
     def put(kind: str, value: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed (server shutting down)
@@ -178,7 +232,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
         except BaseException as exc:  # handed to the response (or dropped when the client is gone)
             put("error", exc)
 
-    await limiter.start(work)
+    await limiter.start(work, gone)
     first = await events.get()
     if first[0] == "error":  # nothing sent yet: a proper status code (e.g. 400 for a prompt too long)
         raise from_exception(first[1])

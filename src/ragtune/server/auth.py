@@ -1,6 +1,7 @@
-"""Bearer keys: the owner key (``--api-key``: reads every document) and ``access.keys`` (each reads as a user or
-groups). The server keeps only SHA-256 hashes and compares in constant time; the middleware hands the matched key
-to the routes in the ASGI scope (``request_key``).
+"""Bearer keys: the owner key (``--api-key``: reads every document) and ``access.keys`` (each reads as a user and/or
+groups, kept apart: a key's groups never expand through ``access.users``). The server keeps only SHA-256 hashes
+and compares in constant time; the middleware hands the matched key to the routes in the ASGI scope
+(``request_key``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from fastapi import Request
 
-from ragtune.access import reader_labels
+from ragtune.access import ReaderSpec, reader_labels
 from ragtune.config import AccessConfig
 from ragtune.errors import ConfigError
 from ragtune.server.errors import AUTH, PERMISSION, ApiError, error_body, send_error
@@ -31,7 +32,7 @@ class ServerKey:
 
     name: str
     key_hash: str
-    reader: tuple[str, ...] | None = None
+    reader: ReaderSpec | None = None
     labels: frozenset[str] | None = None
 
     @property
@@ -41,7 +42,7 @@ class ServerKey:
 
     def describe(self) -> dict[str, Any]:
         """What /api/status shows about the key: name, and the reader and labels of a restricted key."""
-        return {"name": self.name, "owner": self.owner, "reader": list(self.reader) if self.reader else None,
+        return {"name": self.name, "owner": self.owner, "reader": self.reader.names if self.reader else None,
                 "labels": sorted(self.labels) if self.labels is not None else None}
 
 
@@ -76,7 +77,7 @@ def server_keys(owner_hash: str | None, access: AccessConfig,
             key_hash = hash_key(secret)
         else:
             key_hash = str(entry.sha256).lower()
-        reader = tuple(dict.fromkeys([*([entry.user] if entry.user else []), *entry.groups]))
+        reader = ReaderSpec((entry.user,) if entry.user else (), tuple(entry.groups))
         keys.append(ServerKey(entry.name, key_hash, reader, reader_labels(access, reader)))
     names: dict[str, str] = {}
     for key in keys:
@@ -128,7 +129,7 @@ def request_key(request: Request) -> ServerKey | None:
     return key
 
 
-def request_reader(request: Request) -> tuple[str, ...] | None:
+def request_reader(request: Request) -> ReaderSpec | None:
     """Whom a request reads as, for ``Answerer.ask(reader=...)`` (None: every document)."""
     key = request_key(request)
     return key.reader if key is not None else None

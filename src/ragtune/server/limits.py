@@ -1,13 +1,15 @@
 """Back-pressure: a concurrency limit with a bounded waiting line (503 beyond it) and a request body size limit.
 
 The model work of a request (retrieval, generation, embedding) runs on a thread pool of ``concurrency`` threads;
-a slot is held until that work has finished, even when the client went away, so the pool never queues.
+a slot is held until that work has finished, even when the client went away, so the pool never queues. Work
+started with a cancel event is told to stop when the limiter closes (server shutdown).
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,6 +29,7 @@ class Limiter:
         self.running = 0
         self._slots = asyncio.Semaphore(concurrency)
         self._pool = concurrent.futures.ThreadPoolExecutor(concurrency, thread_name_prefix="ragtune-serve")
+        self._cancels: set[threading.Event] = set()
 
     @staticmethod
     def check(concurrency: int, max_queue: int) -> None:
@@ -53,16 +56,28 @@ class Limiter:
         self.running -= 1
         self._slots.release()
 
-    async def start(self, work: Callable[[], T]) -> concurrent.futures.Future[T]:
-        """Wait for a slot and run ``work`` on the pool; the slot is released when ``work`` has finished."""
+    async def start(self, work: Callable[[], T], cancel: threading.Event | None = None
+                    ) -> concurrent.futures.Future[T]:
+        """Wait for a slot and run ``work`` on the pool; the slot is released when ``work`` has finished.
+
+        ``cancel``: an event ``work`` watches to stop early; ``close`` sets it.
+        """
         await self.acquire()
         loop = asyncio.get_running_loop()
+        if cancel is not None:
+            self._cancels.add(cancel)
         try:
             future = self._pool.submit(work)
         except BaseException:
+            self._cancels.discard(cancel)
             self.release()
             raise
-        future.add_done_callback(lambda _: loop.call_soon_threadsafe(self.release))
+
+        def finished(_: concurrent.futures.Future) -> None:
+            self._cancels.discard(cancel)
+            loop.call_soon_threadsafe(self.release)
+
+        future.add_done_callback(finished)
         return future
 
     async def run(self, work: Callable[[], T]) -> T:
@@ -70,7 +85,9 @@ class Limiter:
         return await asyncio.wrap_future(await self.start(work))
 
     def close(self) -> None:
-        """Stop the pool (waits for running work)."""
+        """Stop the pool: work not started is dropped, running work is cancelled (its events set) and waited for."""
+        for cancel in list(self._cancels):
+            cancel.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

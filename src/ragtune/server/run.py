@@ -1,4 +1,10 @@
-"""``serve``: check the bind address and key, build the app, and run it with uvicorn (blocks until stopped)."""
+"""``serve``: check the bind address and key, build the app, and run it with uvicorn (blocks until stopped).
+
+uvicorn runs with a header deadline (a connection whose request line and headers have not all arrived within
+``HEADER_TIMEOUT_S`` of opening, or of the previous response, gets 408 and is closed; uvicorn bounds their size,
+``h11_max_incomplete_event_size``) and a bounded graceful shutdown (``GRACE_S``, then in-flight requests are
+cancelled, their generations with them).
+"""
 
 from __future__ import annotations
 
@@ -14,11 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.errors import ConfigError, require
-from ragtune.server.app import DEFAULT_BODY_BYTES, DEFAULT_CONCURRENCY, DEFAULT_QUEUE, create_app
+from ragtune.server.app import (
+    DEFAULT_BODY_BYTES,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_QUEUE,
+    create_app,
+)
 from ragtune.server.auth import ENV_KEY, hash_key
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+HEADER_TIMEOUT_S = 10.0  # for a request's line and headers to arrive
+GRACE_S = 5  # for requests in flight to finish on SIGTERM/Ctrl-C before they are cancelled
+_TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 
 
 def is_loopback(host: str) -> bool:
@@ -53,14 +68,70 @@ def resolve_key(api_key: str | None) -> str | None:
     return api_key
 
 
+def header_deadline(protocol: type, timeout_s: float) -> type:
+    """uvicorn's HTTP ``protocol`` class (h11 or httptools) with a deadline for each request's head: a connection
+    that has not sent a whole request line and headers ``timeout_s`` after it opened, or after it sent the first
+    bytes of its next request, gets 408 and is closed (uvicorn itself bounds only idle keep-alive time)."""
+
+    class HeaderDeadline(protocol):  # type: ignore[misc, valid-type]
+        _head_timer: Any = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            if self._head_timer is None and self._between_requests():
+                self._arm()
+            cycle = self.cycle
+            super().data_received(data)
+            if self.cycle is not cycle:  # a request's head has arrived
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _between_requests(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_timer = self.loop.call_later(timeout_s, self._timed_out)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _timed_out(self) -> None:
+            self._head_timer = None
+            if self._between_requests() and not self.transport.is_closing():
+                self.transport.write(_TIMED_OUT)
+                self.transport.close()
+
+    HeaderDeadline.__name__ = HeaderDeadline.__qualname__ = f"HeaderDeadline{protocol.__name__}"
+    return HeaderDeadline
+
+
+def server_config(app: Any, header_timeout_s: float = HEADER_TIMEOUT_S, **options: Any) -> Any:
+    """The uvicorn Config ``serve`` and ``serve_in_thread`` run ``app`` with (``options``: more Config fields)."""
+    uvicorn = require("uvicorn", extra="serve")
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    return uvicorn.Config(app, http=header_deadline(AutoHTTPProtocol, header_timeout_s),
+                          timeout_graceful_shutdown=GRACE_S, **options)
+
+
 def serve(project: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, api_key: str | None = None,
           allow_no_key: bool = False, max_concurrency: int | None = None, max_queue: int | None = None,
           max_body_bytes: int | None = None, overrides: list[str] | None = None, log_level: str = "info",
-          say: Callable[[str], None] | None = None) -> None:
+          say: Callable[[str], None] | None = None, max_tokens: int | None = None) -> None:
     """Serve the project's variants as an OpenAI-compatible API at ``http://host:port/v1`` until stopped.
 
     ``api_key`` (default: $RAGTUNE_API_KEY) is the owner key, which reads every document; the project's
     ``access.keys`` read as their users or groups. Models load once the bind address and keys are checked.
+    ``max_tokens`` (default 1024) caps each answer's tokens.
     """
     key = resolve_key(api_key)
     uvicorn = require("uvicorn", extra="serve")
@@ -76,10 +147,11 @@ def serve(project: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_POR
                      max_concurrency=DEFAULT_CONCURRENCY if max_concurrency is None else max_concurrency,
                      max_queue=DEFAULT_QUEUE if max_queue is None else max_queue,
                      max_body_bytes=DEFAULT_BODY_BYTES if max_body_bytes is None else max_body_bytes,
+                     max_tokens=DEFAULT_MAX_TOKENS if max_tokens is None else max_tokens,
                      overrides=overrides, preload=True, on_ready=ready)  # loads nothing yet; reads the keys
     check_bind(host, bool(app.state.keys), allow_no_key)
     say("loading the models ...")
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    uvicorn.Server(server_config(app, host=host, port=port, log_level=log_level)).run()
 
 
 @contextlib.contextmanager
@@ -89,7 +161,7 @@ def serve_in_thread(app: Any, host: str = DEFAULT_HOST, start_timeout_s: float =
     uvicorn = require("uvicorn", extra="serve")
     sock = socket.socket()
     sock.bind((host, 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server = uvicorn.Server(server_config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout_s

@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-MAX_STOP = 4
+MAX_STOP = 4  # OpenAI's limit
+MAX_STOP_CHARS = 64  # per stop sequence: the stop check reads a tail of the answer this long, each token
 MAX_EMBEDDING_INPUTS = 2048
 
 
@@ -73,8 +74,11 @@ class ChatCompletionRequest(_Strict):
     @field_validator("stop")
     @classmethod
     def _few_stops(cls, value: str | list[str] | None) -> str | list[str] | None:
-        if isinstance(value, list) and len(value) > MAX_STOP:
+        stops = [value] if isinstance(value, str) else value or []
+        if len(stops) > MAX_STOP:
             raise ValueError(f"at most {MAX_STOP} stop sequences")
+        if any(len(stop) > MAX_STOP_CHARS for stop in stops):
+            raise ValueError(f"a stop sequence may be at most {MAX_STOP_CHARS} characters long")
         return value
 
     def stop_list(self) -> list[str] | None:

@@ -1,7 +1,7 @@
 """Response objects in OpenAI's shapes: chat.completion, chat.completion.chunk, the model list, embeddings.
 
 Answers keep their ``[n]`` citation markers; a top-level ``ragtune`` field carries the variant, the numbered
-sources, the cited numbers and warnings (on the final chunk when streaming).
+sources, the cited numbers, the grounding check and warnings (on the final chunk when streaming).
 """
 
 from __future__ import annotations
@@ -29,13 +29,15 @@ def sse(obj: dict) -> bytes:
 
 def ragtune_field(answer: Answer, extra_warnings: list[str] | None = None) -> dict[str, Any]:
     """The ``ragtune`` extension: variant, numbered sources (document, section, page, chunk id, text), cited
-    numbers and warnings."""
+    numbers, the grounding check (``{"supported": false, "reasons": [...], ...}``; null for base and ft) and
+    warnings (an unsupported answer's among them)."""
     sources = [{"n": n, "document": h.chunk.source, "title": h.chunk.title, "section": h.chunk.section,
                 "page": h.chunk.page, "chunk_id": h.chunk.id, "score": round(float(h.score), 4), "text": h.chunk.text}
                for n, h in enumerate(answer.sources, start=1)]
     return {"variant": answer.variant, "sources": sources, "cited": list(answer.cited),
             "citations_inferred": answer.citations_inferred, "abstained": answer.abstained,
-            "warnings": [*answer.warnings, *(extra_warnings or [])]}
+            "grounding": answer.grounding.to_dict() if answer.grounding is not None else None,
+            "warnings": [*answer.shown_warnings(), *(extra_warnings or [])]}
 
 
 def usage(answer: Answer) -> dict[str, int]:

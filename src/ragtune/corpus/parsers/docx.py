@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 from ...errors import InputError, require
 from ..document import ParsedDocument
@@ -33,6 +34,19 @@ def _table_rows(table) -> list[str]:
         if any(cells):
             rows.append(" | ".join(cells))
     return rows
+
+
+def check_expanded(data: bytes, source: str, limit: int) -> None:
+    """Refuse a DOCX whose zip parts add up to more than ``limit`` bytes uncompressed, before extracting any
+    (the sizes a zip declares bound what its parts decompress to). A file that is no zip is left to parse()."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            size = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+    if size > limit:
+        raise InputError(f"{source} expands to {size:,} bytes when unzipped, over ingest.max_expanded_bytes "
+                         f"({limit:,}): it may be a zip bomb; if it is a real document, split it or raise the limit")
 
 
 def _open(data: bytes, source: str):

@@ -35,6 +35,13 @@ QUALITY: dict[str, tuple[str, str, int]] = {
         "retrieved sources (retrieving arms) or in the gold source document (the others)",
         1,
     ),
+    "unsupported": (
+        "flagged unsupported",
+        "retrieving arms with the grounding check on (answer.grounding): the check found a number, date or name "
+        "of the model's answer in none of its cited or retrieved sources, before the policy acted (an abstention "
+        "is not flagged)",
+        0,
+    ),
     "citation_rate": ("citation rate", "answered, retrieving arms: the answer cites at least one source", 1),
     "citation_accuracy": (
         "citation acc.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,6 +143,14 @@ class ChunkStore(ABC):
     @abstractmethod
     def drop(self) -> None:
         """Delete everything this store holds."""
+
+    @abstractmethod
+    def rebuilding(self) -> AbstractContextManager[ChunkStore]:
+        """An empty store of the same kind, beside this one, to rebuild the knowledge base in (hold ``lock()``).
+
+        When the block completes and the new store holds anything, it replaces this store's content in one
+        step; if the block fails, or the process dies before the end, this store is left as it was.
+        """
 
     @abstractmethod
     def lock(self) -> Iterator[None]:

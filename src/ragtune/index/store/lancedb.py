@@ -3,7 +3,7 @@
 Searches run on an in-memory Snapshot of the current table version (exact dense search and BM25, with
 filters and access labels as row masks) up to IN_MEMORY_LIMIT chunks; beyond that, dense search is
 LanceDB's own with the same conditions as a pre-filter. One writer at a time holds an flock on
-``<path>/.lock``.
+``<path>/.lock``. A rebuild fills ``<path>/.rebuild`` and then renames its folders into place.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,8 @@ from ragtune.index.store.base import (
 )
 
 CHUNKS, ARCHIVE, LOCK, GENERATION = "chunks", "archive", ".lock", "generation"
+STAGE, REPLACED, READY = ".rebuild", ".replaced", "ready"  # a rebuild in progress, the folders it replaces
+SWAPPED = ("lancedb", "meta")  # what a rebuild replaces: the tables and the metadata
 IN_MEMORY_LIMIT = 500_000
 META_COLUMNS = ["id", "source", "title", "section", "text", "position", "page", "labels"]
 _ID_BATCH = 500
@@ -84,6 +87,12 @@ class LanceStore(ChunkStore):
         self._snapshot: Snapshot | None = None
         self._snapshot_key: str | None = None  # generation and table version the snapshot holds
         self._generation_seen = -1
+        if (self.path / STAGE / READY).exists():  # a rebuild killed while it swapped folders: complete it
+            try:
+                with self.lock():
+                    pass
+            except StoreBusy:
+                pass  # the writer completes it
 
     def __str__(self) -> str:
         return f"LanceDB folder {self.path}"
@@ -296,17 +305,54 @@ class LanceStore(ChunkStore):
         return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
 
     def drop(self) -> None:
-        import shutil
-
         with self._lock:
-            self._tables.clear()
-            self._snapshot, self._generation_seen = None, -1
             for child in self.path.iterdir() if self.path.exists() else []:
                 if child.name not in (LOCK, GENERATION):  # the writer's lock; readers' change counter
                     shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
-            self.path.mkdir(parents=True, exist_ok=True)
-            self._db = require("lancedb").connect(str(self.path / "lancedb"))
-            self._bump_generation()
+            self._reopen()
+
+    def _reopen(self) -> None:
+        """Forget open tables and the snapshot after the folders changed under them; count it as a write."""
+        self._tables.clear()
+        self._snapshot, self._generation_seen = None, -1
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._db = require("lancedb").connect(str(self.path / "lancedb"))
+        self._bump_generation()
+
+    @contextmanager
+    def rebuilding(self) -> Iterator[LanceStore]:
+        """A LanceDB store in ``<path>/.rebuild``; once complete, its tables and metadata folders replace this
+        store's by renames (marked ready first, so a process killed between two renames is completed by the
+        next opener)."""
+        stage = self.path / STAGE
+        shutil.rmtree(stage, ignore_errors=True)  # what a killed rebuild left
+        fresh = LanceStore(stage)
+        try:
+            yield fresh
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        if fresh.meta_keys(""):
+            (stage / READY).touch()
+        self._finish_rebuild()
+
+    def _finish_rebuild(self) -> None:
+        """Swap a ready rebuild's folders in (each step can be repeated after a crash); delete an unready one."""
+        stage, replaced = self.path / STAGE, self.path / REPLACED
+        if (stage / READY).exists():
+            replaced.mkdir(exist_ok=True)
+            with self._lock:
+                for name in SWAPPED:
+                    if not (stage / name).exists():
+                        continue  # moved in already
+                    if (self.path / name).exists():
+                        shutil.rmtree(replaced / name, ignore_errors=True)
+                        os.replace(self.path / name, replaced / name)
+                    os.replace(stage / name, self.path / name)
+                shutil.rmtree(self.path / "snapshot", ignore_errors=True)
+                self._reopen()
+        shutil.rmtree(replaced, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -317,6 +363,8 @@ class LanceStore(ChunkStore):
             except BlockingIOError:
                 raise StoreBusy(f"another ingest is running on {self.path}; wait for it to finish") from None
             try:
+                if (self.path / STAGE).exists() or (self.path / REPLACED).exists():
+                    self._finish_rebuild()  # a killed rebuild: completed when ready, else deleted
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)

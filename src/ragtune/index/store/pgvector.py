@@ -11,7 +11,9 @@ little to a score but would make every chunk a candidate. On SciFact this ranks 
 Metadata filters and access labels (`labels && allowed`, GIN-indexed) become WHERE clauses of the search
 itself. Stores on the same server URL share one connection pool. A KnowledgeBase commit runs in one
 transaction (`transaction()` binds a connection to the thread), so a crash or a reader never sees half of it;
-the writer lock is a PostgreSQL advisory lock, so it holds across machines.
+the writer lock is a PostgreSQL advisory lock, so it holds across machines. A rebuild fills `<schema>_rebuild` and
+renames it into place in one transaction. Connection URLs are parsed (never echoed when they do not parse) and
+shown without their password, and driver messages are scrubbed of it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ _COPY_TYPES = ["text", "text", "text", "text", "text", "int4", "int4", "text[]",
 _TS_CONFIG = "english"
 _EF_SEARCH_MAX = 1000
 _POOLS: dict[str, Any] = {}
+_REBUILD_MARK = "rebuild_of"  # meta key of a schema being rebuilt: the schema it will replace
 _POOLS_LOCK = threading.Lock()
 
 
@@ -60,14 +63,80 @@ def _modules():
     return psycopg
 
 
+_URI_SCHEMES = ("postgresql://", "postgres://")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_ENCODING_HINT = ("give postgresql://user:password@host:port/database with '@', '/', '%' and spaces in the "
+                  "password percent-encoded (%40, %2F, %25, %20), or key=value pairs (host=... dbname=... "
+                  "password='...')")
+
+
+def _unparsable(why: str) -> ConfigError:
+    """The error for a URL that does not parse: it never repeats the URL, which may hold a password."""
+    return ConfigError(f"the URL in store.url could not be parsed ({why}): {_ENCODING_HINT}")
+
+
+def parse_url(url: str) -> dict[str, str]:
+    """A connection URL's (or key=value string's) parameters as libpq reads them, or a ConfigError that does
+    not repeat it. A URI whose password holds a raw '@' or '/' is refused: libpq would read part of the
+    password as the host or port, and repeat it in its errors."""
+    _modules()
+    from psycopg.conninfo import conninfo_to_dict
+
+    if url.startswith(_URI_SCHEMES):
+        before_query = url.split("://", 1)[1].split("?", 1)[0]
+        authority = before_query.split("/", 1)[0]
+        if before_query.count("@") > 1 or ("@" in before_query and "@" not in authority):
+            raise _unparsable("more than one '@', or an '@' after a '/'")
+        if _BAD_PERCENT.search(url):
+            raise _unparsable("a '%' not followed by two hex digits")
+        if any(c.isspace() for c in url):
+            raise _unparsable("a space")
+    try:
+        params = conninfo_to_dict(url)
+    except Exception:  # libpq's message repeats the URL
+        looks_like_uri = "://" in url or url.startswith("postgres")
+        why = "it must start with postgresql://" if looks_like_uri else "not a URL, nor key=value pairs"
+        raise _unparsable(why) from None
+    if not all(p.strip().isdigit() for p in str(params.get("port") or "0").split(",")):
+        raise _unparsable("the port is not a number")
+    return {k: str(v) for k, v in params.items()}
+
+
 def redact(url: str) -> str:
-    """A connection URL without its password, for messages."""
-    url = re.sub(r"(://[^:/@]*):.*@", r"\1:***@", url)
-    return re.sub(r"(password=)[^&\s]*", r"\1***", url)
+    """Where a connection URL points (user, host, port, database), for messages: never its password, and
+    nothing of a URL that does not parse."""
+    try:
+        params = parse_url(url)
+    except ConfigError:
+        return "(the URL in store.url, which could not be parsed)"
+    user = params.get("user", "")
+    credentials = f"{user}:***@" if "password" in params else (f"{user}@" if user else "")
+    host, port = params.get("host") or params.get("hostaddr") or "", params.get("port")
+    socket = host.startswith("/")
+    where = ("" if socket else host) + (f":{port}" if port else "")
+    return (f"postgresql://{credentials}{where}/{params.get('dbname', '')}"
+            + (f"?host={host}" if socket else ""))
 
 
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+def scrub(text: str, url: str) -> str:
+    """``text`` (e.g. libpq's message about ``url``) with the URL and its password, in any spelling, replaced."""
+    from urllib.parse import unquote, urlsplit
+
+    secrets = {url, *re.findall(r"password=([^&\s]+)", url)}
+    try:
+        secrets.add(urlsplit(url).password or "")
+        secrets.add(parse_url(url).get("password", ""))
+    except (ValueError, ConfigError):
+        pass
+    secrets |= {unquote(s) for s in secrets}
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'?|\S+)", r"\1***", text)
+
+
+def _first_line(exc: Exception, url: str) -> str:
+    """The first line of a driver error, without the URL's password."""
+    return scrub((str(exc).strip().splitlines() or [type(exc).__name__])[0], url)
 
 
 def _configure(conn) -> None:
@@ -84,7 +153,7 @@ def _prepare_database(url: str) -> tuple[int, ...]:
         conn = psycopg.connect(url, connect_timeout=10, autocommit=True)
     except psycopg.Error as exc:
         raise RagtuneError(
-            f"cannot connect to PostgreSQL at {redact(url)}: {_first_line(exc)}; check store.url and that the "
+            f"cannot connect to PostgreSQL at {redact(url)}: {_first_line(exc, url)}; check store.url and that the "
             "server is running and accepts connections"
         ) from None
     with conn:
@@ -98,7 +167,7 @@ def _prepare_database(url: str) -> tuple[int, ...]:
                     "server (https://github.com/pgvector/pgvector#installation), or use store.backend: lancedb"
                 ) from None
             raise ConfigError(
-                f"cannot create the vector extension on {redact(url)} ({_first_line(exc)}): ask a database "
+                f"cannot create the vector extension on {redact(url)} ({_first_line(exc, url)}): ask a database "
                 "administrator to run `CREATE EXTENSION vector;` in this database"
             ) from None
         row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
@@ -152,6 +221,7 @@ class PgVectorStore(ChunkStore):
         if not PG_SCHEMA_NAME.fullmatch(schema):
             raise ConfigError(f"store.pg_schema {schema!r}: use lower-case letters, digits and underscores")
         self._psycopg = _modules()
+        parse_url(url)  # a URL that does not parse is refused here, before libpq can repeat it in an error
         self.url, self.schema, self.ef_search = url, schema, ef_search
         self._pool, version = _shared_pool(url)
         self._iterative_scan = version >= (0, 8)
@@ -439,6 +509,46 @@ class PgVectorStore(ChunkStore):
             self._dim = None
 
     @contextmanager
+    def rebuilding(self) -> Iterator[PgVectorStore]:
+        """A schema ``<schema>_rebuild`` (marked as this schema's rebuild); once complete, it takes this schema's
+        name in one transaction, so readers see the old knowledge base or the new one, never neither. A killed
+        rebuild leaves it behind, and the next rebuild drops it."""
+        sql = self._psycopg.sql
+        name = f"{self.schema[:55]}_rebuild"
+        self._drop_leftover_rebuild(name)
+        fresh = PgVectorStore(self.url, name, self.ef_search)
+        fresh.write_meta(_REBUILD_MARK, {"schema": self.schema})
+        try:
+            yield fresh
+            complete = fresh.meta_keys("") != [_REBUILD_MARK]
+        except BaseException:
+            fresh.drop_schema()
+            raise
+        if not complete:
+            fresh.drop_schema()
+            return
+        with self._lock, self._connection() as conn, conn.transaction():
+            conn.execute(sql.SQL("DELETE FROM {} WHERE key = %s").format(sql.Identifier(name, META)), [_REBUILD_MARK])
+            conn.execute(self._sql("DROP SCHEMA {schema} CASCADE"))
+            conn.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(sql.Identifier(name),
+                                                                       sql.Identifier(self.schema)))
+            self._dim = None
+
+    def _drop_leftover_rebuild(self, name: str) -> None:
+        """Drop the schema a killed rebuild left (it carries the mark); refuse to touch any other of that name."""
+        with self._connection() as conn:
+            if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name]).fetchone() is None:
+                return
+            has_meta = conn.execute("SELECT to_regclass(%s)", [f'"{name}".{META}']).fetchone()[0] is not None
+            sql = self._psycopg.sql
+            mark = conn.execute(sql.SQL("SELECT value FROM {} WHERE key = %s").format(sql.Identifier(name, META)),
+                                [_REBUILD_MARK]).fetchone() if has_meta else None
+        if not mark or mark[0] != {"schema": self.schema}:
+            raise ConfigError(f"the PostgreSQL schema {name!r}, where `ingest --rebuild` builds the new knowledge base "
+                              f"of {self.schema!r}, already exists and holds something else: drop or rename it")
+        PgVectorStore(self.url, name, self.ef_search).drop_schema()
+
+    @contextmanager
     def transaction(self) -> Iterator[None]:
         """Every store call on this thread inside the block runs in one transaction (nested: savepoints)."""
         if getattr(self._bound, "conn", None) is not None:
@@ -462,7 +572,12 @@ class PgVectorStore(ChunkStore):
         connection closes and the server releases the lock.
         """
         key = f"ragtune:{self.schema}"
-        with self._psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
+        try:
+            conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except self._psycopg.Error as exc:
+            raise RagtuneError(f"cannot connect to PostgreSQL at {redact(self.url)}: {_first_line(exc, self.url)}; "
+                               "check store.url and that the server is running") from None
+        with conn:
             if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key]).fetchone()[0]:
                 raise StoreBusy(f"another ingest is running on PostgreSQL schema {self.schema!r} at "
                                    f"{redact(self.url)}; wait for it to finish")

@@ -166,6 +166,19 @@ function showSources(card, extra) {
       "aria-expanded": "false", onclick: () => showSource(card, s.n) }, sourceLabel(s)))));
   const warnings = card.querySelector(".warnings");
   warnings.replaceChildren(...(extra.warnings || []).map((w) => el("li", {}, w)));
+  showGrounding(card, extra.grounding);
+}
+
+function showGrounding(card, grounding) {
+  // The grounding check: a badge when the answer is not supported by its sources, the reasons as its tooltip.
+  const badge = card.querySelector(".grounding");
+  const unsupported = Boolean(grounding && !grounding.supported);
+  badge.hidden = !unsupported;
+  card.dataset.grounding = grounding ? (unsupported ? "unsupported" : "supported") : "";
+  if (!unsupported) return;
+  const done = { abstained: " (abstained)", extracted: " (answered from the sources)" }[grounding.action] || "";
+  badge.textContent = `unsupported${done}`;
+  badge.title = (grounding.reasons || []).join("\n");
 }
 
 function setState(card, state, note) {
@@ -231,7 +244,8 @@ $("ask").addEventListener("submit", (event) => {
   submit.disabled = true;
   const runs = models.map((model) => {
     const card = el("article", { class: "answer", "data-model": model, "data-state": "streaming" },
-      el("h2", {}, model, el("span", { class: "state" }, "streaming")),
+      el("h2", {}, model, el("span", { class: "badge grounding", hidden: true }),
+        el("span", { class: "state" }, "streaming")),
       el("div", { class: "text" }), el("p", { class: "error" }), el("ul", { class: "warnings" }),
       el("ol", { class: "sources" }), el("div", { class: "chunk", hidden: true }));
     card.sources = [];
