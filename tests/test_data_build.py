@@ -45,7 +45,7 @@ def test_synthetic_qa_by_the_model_logs_progress_with_rate_and_eta(make_project,
     lines = [r.getMessage() for r in caplog.records if r.name == "ragtune.progress"]
     print(*lines, sep="\n")
     assert report.cpt >= 3
-    assert any(line.startswith("synthetic QA: the generation model writes up to 1 questions for each of "
+    assert any(line.startswith("synthetic QA: the generation model writes questions (1 at most) for each of "
                                f"{report.cpt} chunks") for line in lines)  # said up front
     periodic = [line for line in lines if line.startswith("synthetic QA: generating: ")]
     assert len(periodic) >= 2, lines
@@ -53,6 +53,7 @@ def test_synthetic_qa_by_the_model_logs_progress_with_rate_and_eta(make_project,
     assert all("answers/s" in line for line in periodic)
     assert any(f"/{report.cpt} answers" in line and "left" in line for line in periodic)
     assert periodic[-1].startswith(f"synthetic QA: generating: {report.cpt}/{report.cpt} answers done in ")
+    assert not [s for s in report.skipped if "contains the answer" in s]  # RAFT finds every model answer
 
 
 def test_progress_lines_reach_a_non_terminal_stderr_without_logging_configured(tmp_path):
@@ -69,6 +70,27 @@ def test_progress_lines_reach_a_non_terminal_stderr_without_logging_configured(t
     quiet = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                            env={**env, "RAGTUNE_PROGRESS_INTERVAL": "0.01", "RAGTUNE_PROGRESS": "quiet"})
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_progress_lines_keep_to_their_interval_and_short_work_stays_silent(caplog):
+    from ragtune.progress import LogBar
+
+    now = [0.0]
+
+    def run(total: int, step_s: float) -> list[str]:
+        caplog.clear()
+        with (caplog.at_level(logging.INFO, logger="ragtune.progress"),
+              LogBar(total, "embedding", "chunk", interval=20.0, clock=lambda: now[0]) as progress):
+            for _ in range(total):
+                now[0] += step_s
+                progress.update(1)
+        return [r.getMessage() for r in caplog.records]
+
+    lines = run(100, 1.0)
+    assert lines[0] == "embedding: 1/100 chunks (1%), 1.00 chunks/s, about 1 min 39 s left (estimated from the first 1)"
+    assert lines[1] == "embedding: 21/100 chunks (21%), 1.00 chunks/s, about 1 min 19 s left"
+    assert len(lines) == 6 and lines[-1] == "embedding: 100/100 chunks done in 1 min 40 s (1.00 chunks/s)"
+    assert run(3, 0.1) == []
 
 
 def test_one_paraphrase_per_question_still_gives_a_dev_split(make_project):

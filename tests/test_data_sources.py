@@ -351,6 +351,7 @@ def test_parse_qa_and_grounding():
     assert copied_span("38 months warranty", CHUNK.text) == "38 months"  # trimmed to what the text says
     assert copied_span("Kellbeck service centre, in every region.", CHUNK.text) == "Kellbeck service centre"
     assert copied_span("48 months", CHUNK.text) is None  # "months" is 1 of 2 content words: 50% < 60%
+    assert copied_span("2 Kellbeck service centre regions", CHUNK.text) is None  # a trim keeps every number
     assert copied_span("the", CHUNK.text) is None  # no content words
     assert copied_span("months " * 31, CHUNK.text) is None  # too long
 

@@ -374,9 +374,9 @@ def test_max_tokens_is_capped_by_the_server(project):
         assert unset.status_code == 200 and unset.json()["usage"]["completion_tokens"] <= 8
 
 
-def ask_ignoring_errors(url: str, body: dict) -> None:
+def ask_into(answers: list, url: str, body: dict) -> None:
     with contextlib.suppress(httpx.HTTPError):
-        httpx.post(url, json=body, timeout=120)
+        answers.append(httpx.post(url, json=body, timeout=120))
 
 
 @pytest.mark.slow
@@ -386,8 +386,8 @@ def test_shutdown_with_a_long_generation_in_flight_is_bounded(project):
              "messages": [{"role": "user", "content": "Write a very long story about pumps."}]}
     with running(app) as url:
         assert post(f"{url}/v1/chat/completions", json.dumps({**story, "max_tokens": 1})).status_code == 200
-        thread = threading.Thread(target=ask_ignoring_errors, args=(f"{url}/v1/chat/completions", story),
-                                  daemon=True)
+        answers: list[httpx.Response] = []
+        thread = threading.Thread(target=ask_into, args=(answers, f"{url}/v1/chat/completions", story), daemon=True)
         thread.start()
         deadline = time.monotonic() + 30
         while not app.state.limiter.running and time.monotonic() < deadline:
@@ -398,6 +398,8 @@ def test_shutdown_with_a_long_generation_in_flight_is_bounded(project):
     took = time.monotonic() - stopping
     assert took < GRACE_S + 8, took  # before: the 1000 tokens ran to the end (minutes)
     assert app.state.limiter.running == 0
+    thread.join(10)
+    assert answers and assert_error(answers[0], 503)["code"] == "shutting_down"
 
 
 @pytest.mark.slow

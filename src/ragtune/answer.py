@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from ragtune.access import Reader, hidden_now, reader_labels
 from ragtune.errors import InputError, RagtuneError
 from ragtune.generate import cite, prompt
-from ragtune.grounding import REPLACING, Grounding, ground
+from ragtune.generate.numbers import AllowedNumbers
+from ragtune.grounding import REPLACING, Grounding, ground, source_text
 from ragtune.index.store.base import Filters, Hit
 from ragtune.project import Project
 from ragtune.training.artifact import TRAINED_VARIANTS
@@ -133,6 +134,14 @@ class Answerer:
         per_question = (time.perf_counter() - started) / max(len(questions), 1)
         return [prompt.rag_messages(q, h) for q, h in zip(questions, hits)], hits, per_question
 
+    def _numbers(self, variant: str, questions: list[str], hits: list[list[Hit]]) -> dict[str, list]:
+        """The generation keyword ``numbers`` (one AllowedNumbers per question) under ``answer.numbers: sources``
+        for a retrieving variant; no keyword otherwise."""
+        if variant not in RETRIEVING or self.project.config.answer.numbers != "sources":
+            return {}
+        return {"numbers": [AllowedNumbers.of([q, *(source_text(h) for h in hs)], len(hs))
+                            for q, hs in zip(questions, hits)]}
+
     def _learned_hidden(self, variant: str, allowed: frozenset[str]) -> tuple[int, int]:
         """How many documents the variant's model learned from (those of the knowledge-base version its data was
         built from, else the current version's) and how many of them a reader allowed ``allowed`` may not see now:
@@ -172,14 +181,15 @@ class Answerer:
         allowed = self._allowed(variant, reader)
         (messages,), (hits,), retrieval_s = self._messages([question], variant, k, filters, allowed)
         generator, warnings = self._generator_and_warnings(variant, allowed)
+        numbers = {k: v[0] for k, v in self._numbers(variant, [question], [hits]).items()}
         if on_token is None:
-            gen = generator.chat(messages)
+            gen = generator.chat(messages, **numbers)
             return self._finish(question, variant, hits, retrieval_s, gen.text, gen.latency_s, gen.first_token_s,
                                 gen.prompt_tokens, gen.completion_tokens, warnings)
         hold = variant in RETRIEVING and self.project.config.answer.grounding in REPLACING
         started = time.perf_counter()
         first, pieces = None, []
-        stream = generator.stream(messages)
+        stream = generator.stream(messages, **numbers)
         for piece in stream:
             if first is None and not hold:
                 first = time.perf_counter() - started
@@ -202,7 +212,7 @@ class Answerer:
         allowed = self._allowed(variant, reader)
         messages, hits, retrieval_s = self._messages(questions, variant, k, filters, allowed)
         generator, warnings = self._generator_and_warnings(variant, allowed)
-        generations = generator.chat_batch(messages)
+        generations = generator.chat_batch(messages, **self._numbers(variant, questions, hits))
         return [self._finish(q, variant, h, retrieval_s, g.text, g.latency_s, g.first_token_s, g.prompt_tokens,
                              g.completion_tokens, warnings) for q, h, g in zip(questions, hits, generations)]
 

@@ -238,7 +238,11 @@ class GenerationConfig(_Section):
 
 
 class AnswerConfig(_Section):
-    """What is done with an answer once it is generated."""
+    """How rag and hybrid answers are kept to their sources: while generated, and once generated."""
+
+    numbers: Literal["free", "sources"] = Field(
+        "free", description="sources: a local model may write only numbers (digit runs) that its sources or the "
+                            "question state, and citation numbers of its sources (masked while decoding); free: any.")
 
     grounding: Literal["warn", "abstain", "extract", "off"] = Field(
         "warn", description="The grounding check of rag and hybrid answers (numbers with units, dates and names "
@@ -399,6 +403,13 @@ class ProjectConfig(_Section):
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     constraints: ConstraintsConfig = Field(default_factory=ConstraintsConfig)
+
+    @model_validator(mode="after")
+    def _numbers_need_a_local_model(self) -> ProjectConfig:
+        if self.answer.numbers == "sources" and self.generation.backend != "local":
+            raise ValueError("answer.numbers: 'sources' masks tokens while a local model decodes; an endpoint "
+                             "(generation.backend: openai) cannot be constrained: set answer.numbers: free")
+        return self
 
     @field_validator("name")
     @classmethod

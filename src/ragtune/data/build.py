@@ -190,8 +190,8 @@ def build_data(project: Project) -> BuildReport:
 
         made = []
         if synthetic_mode == "model":
-            note(f"synthetic QA: the generation model writes up to {cfg.synthetic_per_chunk} questions for each of "
-                 f"{len(chunks)} chunks (an estimate of the time follows the first batch)")
+            note(f"synthetic QA: the generation model writes questions ({cfg.synthetic_per_chunk} at most) for each "
+                 f"of {len(chunks)} chunks (an estimate of the time follows the first batch)")
             with label("synthetic QA"):
                 made = model_qa(gen(), [h.chunk for h in chunks], cfg.synthetic_per_chunk)
         if synthetic_mode == "template" or not made:

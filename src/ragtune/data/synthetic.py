@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ragtune.corpus.document import Chunk
-from ragtune.data.leakage import normalize
+from ragtune.data.leakage import normalize, numbers
 from ragtune.data.questions import QAPair
 from ragtune.evaluate.metrics import found_in
 
@@ -128,21 +128,24 @@ def parse_qa(text: str) -> list[tuple[str, str]]:
 
 def copied_span(answer: str, text: str) -> str | None:
     """``answer`` as the answer matcher finds it in ``text``: the answer itself, else its longest run of words that
-    the matcher finds and that keeps at least 60% of its content words ("41 months warranty" -> "41 months" where
-    the text says "41 months limited warranty"). None for an answer over 30 words or without such a run."""
+    the matcher finds and that keeps at least 60% of its content words and all of its numbers ("41 months warranty"
+    -> "41 months" where the text says "41 months limited warranty"). None for an answer over 30 words or without
+    such a run."""
     words = answer.split()
     if not words or len(words) > MAX_ANSWER_WORDS:
         return None
     if found_in(text, [answer]):
         return answer
     needed = MIN_GROUNDED * len(_content(answer))
+    figures = numbers(normalize(answer))
     for size in range(len(words) - 1, 0, -1):
         for start in range(len(words) - size + 1):
             run = words[start : start + size]
             if not (_content(run[0]) and _content(run[-1])):
                 continue  # a run starts and ends with a content word: "Kellbeck service centre", not "… centre, in"
             span = " ".join(run).strip(",;:.!?")
-            if needed and len(_content(span)) >= needed and found_in(text, [span]):
+            if (needed and len(_content(span)) >= needed and figures <= numbers(normalize(span))
+                    and found_in(text, [span])):
                 return span
     return None
 

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ragtune import progress
 from ragtune.answer import RETRIEVING, VARIANTS, Answerer
 from ragtune.config import ArmConfig
 from ragtune.data.build import read_build_report, trained_questions
@@ -42,7 +43,8 @@ class Stages:
     def __call__(self, name: str) -> Iterator[None]:
         started = time.perf_counter()
         self.log(f"[compare] {name} …")
-        yield
+        with progress.label(f"[compare] {name}"):  # progress lines inside name the stage
+            yield
         seconds = round(time.perf_counter() - started, 2)
         self.done.append({"name": name, "seconds": seconds})
         self.log(f"[compare] {name}: {seconds:.1f} s")
@@ -156,12 +158,12 @@ def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any],
                   ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
     """Answer the questions in batches, then a few alone: the samples, the performance figures, the warnings.
 
-    Arms that differ only in answer.* keys (the grounding policy) share one generation: the policy is applied to
-    the first such arm's answers (``generated``: arm key -> that arm's name, answers and batch seconds)."""
+    Arms that differ only in answer.grounding share one generation: the policy is applied to the first such arm's
+    answers (``generated``: arm key -> that arm's name, answers and batch seconds)."""
     from ragtune.grounding import with_policy
 
     k = answerer.project.config.retrieval.k
-    same = (arm.variant, *(o for o in arm_overrides(arm) if not o.startswith("answer.")))
+    same = (arm.variant, *(o for o in arm_overrides(arm) if not o.startswith("answer.grounding=")))
     with probe.PeakMemory() as memory:
         if same in generated:
             first, answers, elapsed = generated[same]

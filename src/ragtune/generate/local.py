@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from ragtune.generate.base import (
     cut_at_stop,
 )
 from ragtune.generate.models import generation_lock, load_causal_lm
+from ragtune.generate.numbers import AllowedNumbers, number_guard
 from ragtune.progress import bar
 
 GREEDY_BELOW = 1e-5  # temperatures under this decode greedily (dividing logits by them overflows to inf/nan)
@@ -99,10 +101,11 @@ class LocalGenerator:
             return opts.max_new_tokens
         return max(1, min(opts.max_new_tokens, self.max_context - prompt_len))
 
-    def _generate_kwargs(self, max_new: int, opts: _Options, start: int,
-                         cancel: threading.Event | None = None) -> dict[str, Any]:
-        """``generate``'s arguments: the generation config and the stopping criteria (stop strings found in the
-        text after position ``start`` of the ids, and ``cancel``)."""
+    def _generate_kwargs(self, max_new: int, opts: _Options, start: int, cancel: threading.Event | None = None,
+                         numbers: Sequence[AllowedNumbers | None] | None = None) -> dict[str, Any]:
+        """``generate``'s arguments: the generation config, the stopping criteria (stop strings found in the
+        text after position ``start`` of the ids, and ``cancel``) and, with ``numbers`` (one per row), the guard
+        that keeps each row to its allowed numbers."""
         config = copy.deepcopy(self.model.generation_config)
         config.max_new_tokens = max_new
         config.max_length = None
@@ -115,7 +118,13 @@ class LocalGenerator:
             config.do_sample = False
             config.temperature = config.top_p = config.top_k = None
         criteria = _stopping_criteria(self.tokenizer, self._tokenizer_lock, start, opts.stop, cancel)
-        return {"generation_config": config, "stopping_criteria": criteria}
+        kwargs = {"generation_config": config, "stopping_criteria": criteria}
+        if numbers is not None and any(n is not None for n in numbers):
+            from transformers import LogitsProcessorList
+
+            guard = number_guard(self.tokenizer, self._tokenizer_lock, start, numbers)
+            kwargs["logits_processor"] = LogitsProcessorList([guard])
+        return kwargs
 
     # ------------------------------------------------------------------ decoding results
 
@@ -134,7 +143,8 @@ class LocalGenerator:
         reason = "stop" if ended or stopped or count < max_new else "length"
         return text, count, reason
 
-    def _run(self, prompts: list[list[int]], opts: _Options) -> list[Generation]:
+    def _run(self, prompts: list[list[int]], opts: _Options,
+             numbers: Sequence[AllowedNumbers | None] | None = None) -> list[Generation]:
         """Generate for prompts of similar length at once (left padding), timing the whole batch."""
         import torch
 
@@ -146,7 +156,7 @@ class LocalGenerator:
             input_ids[row, longest - len(ids) :] = torch.tensor(ids, dtype=torch.long)
             attention[row, longest - len(ids) :] = 1
         timer = _first_token_timer()
-        kwargs = self._generate_kwargs(max_new, opts, longest)
+        kwargs = self._generate_kwargs(max_new, opts, longest, numbers=numbers)
         with self._lock, torch.inference_mode():
             start = time.perf_counter()
             timer.start = start
@@ -174,10 +184,11 @@ class LocalGenerator:
         max_new_tokens: int | None = None,
         temperature: float | None = None,
         stop: list[str] | None = None,
+        numbers: AllowedNumbers | None = None,
     ) -> Generation:
-        """Answer one conversation."""
+        """Answer one conversation (``numbers``: the only numbers it may write)."""
         opts = self._options(max_new_tokens, temperature, stop)
-        return self._run([self.encode(messages)], opts)[0]
+        return self._run([self.encode(messages)], opts, [numbers])[0]
 
     def chat_batch(
         self,
@@ -186,8 +197,10 @@ class LocalGenerator:
         max_new_tokens: int | None = None,
         temperature: float | None = None,
         stop: list[str] | None = None,
+        numbers: Sequence[AllowedNumbers | None] | None = None,
     ) -> list[Generation]:
-        """Answer many conversations, ``cfg.batch_size`` at a time, grouped by prompt length; input order kept.
+        """Answer many conversations, ``cfg.batch_size`` at a time, grouped by prompt length; input order kept
+        (``numbers``: one per conversation, the only numbers it may write; None: free).
 
         Each Generation's ``latency_s``/``first_token_s`` is its batch's wall time / time to first token
         divided by the batch's size (so latencies add up to the total time).
@@ -201,7 +214,8 @@ class LocalGenerator:
         try:
             for start in range(0, len(order), size):
                 chunk = order[start : start + size]
-                for index, generation in zip(chunk, self._run([prompts[i] for i in chunk], opts)):
+                rules = None if numbers is None else [numbers[i] for i in chunk]
+                for index, generation in zip(chunk, self._run([prompts[i] for i in chunk], opts, rules)):
                     results[index] = generation
                 if progress is not None:
                     progress.update(len(chunk))
@@ -217,8 +231,9 @@ class LocalGenerator:
         max_new_tokens: int | None = None,
         temperature: float | None = None,
         stop: list[str] | None = None,
+        numbers: AllowedNumbers | None = None,
     ) -> TextStream:
-        """Answer one conversation as text deltas, generated on a background thread.
+        """Answer one conversation as text deltas, generated on a background thread (``numbers`` as in chat).
 
         Stop strings are honoured (text that might start one is held back until it is clear); closing the
         stream early cancels generation. ``.generation`` is set once the stream is exhausted.
@@ -230,7 +245,7 @@ class LocalGenerator:
         max_new = self._budget(len(prompt), opts)
         cancel = threading.Event()
         streamer = _text_streamer(self.tokenizer)
-        kwargs = self._generate_kwargs(max_new, opts, len(prompt), cancel)
+        kwargs = self._generate_kwargs(max_new, opts, len(prompt), cancel, [numbers])
         outcome: dict[str, Any] = {}
         start = time.perf_counter()
         streamer.start = start
@@ -275,6 +290,7 @@ class LocalGenerator:
                 )
             finally:
                 cancel.set()
+                thread.join()  # at most one more step: the model is free once the stream is closed
 
         stream = TextStream(deltas(), on_close=cancel.set)
         return stream

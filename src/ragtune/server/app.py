@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from ragtune.errors import InputError, RagtuneError
 from ragtune.server import shapes
 from ragtune.server.auth import BearerKey, request_reader, server_keys
-from ragtune.server.errors import ApiError, from_exception, install
+from ragtune.server.errors import SERVER, ApiError, from_exception, install
 from ragtune.server.limits import BodySizeLimit, Limiter
 from ragtune.server.openapi import error_responses, install_openapi
 from ragtune.server.page import install_page
@@ -179,9 +179,10 @@ async def _unless_gone(request: Request, limiter: Limiter, work: Callable[[], An
         return await waiting
     except _ClientGone:
         return None
-    except asyncio.CancelledError:  # the server's graceful shutdown ran out: stop the generation too
+    except asyncio.CancelledError:  # the server's graceful shutdown ran out: stop the generation, tell the client
         gone.set()
-        raise
+        raise ApiError(503, "the server is shutting down: retry in a moment", SERVER, code="shutting_down",
+                       headers={"Retry-After": "5"}) from None
     except ApiError:
         raise
     except Exception as exc:

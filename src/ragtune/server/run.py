@@ -114,13 +114,12 @@ def header_deadline(protocol: type, timeout_s: float) -> type:
     return HeaderDeadline
 
 
-def server_config(app: Any, header_timeout_s: float = HEADER_TIMEOUT_S, **options: Any) -> Any:
-    """The uvicorn Config ``serve`` and ``serve_in_thread`` run ``app`` with (``options``: more Config fields)."""
-    uvicorn = require("uvicorn", extra="serve")
+def server_options(header_timeout_s: float = HEADER_TIMEOUT_S) -> dict[str, Any]:
+    """The uvicorn Config fields ``serve`` and ``serve_in_thread`` add: the header deadline and the bounded
+    graceful shutdown."""
     from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-    return uvicorn.Config(app, http=header_deadline(AutoHTTPProtocol, header_timeout_s),
-                          timeout_graceful_shutdown=GRACE_S, **options)
+    return {"http": header_deadline(AutoHTTPProtocol, header_timeout_s), "timeout_graceful_shutdown": GRACE_S}
 
 
 def serve(project: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, api_key: str | None = None,
@@ -151,7 +150,7 @@ def serve(project: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_POR
                      overrides=overrides, preload=True, on_ready=ready)  # loads nothing yet; reads the keys
     check_bind(host, bool(app.state.keys), allow_no_key)
     say("loading the models ...")
-    uvicorn.Server(server_config(app, host=host, port=port, log_level=log_level)).run()
+    uvicorn.run(app, host=host, port=port, log_level=log_level, **server_options())
 
 
 @contextlib.contextmanager
@@ -161,7 +160,7 @@ def serve_in_thread(app: Any, host: str = DEFAULT_HOST, start_timeout_s: float =
     uvicorn = require("uvicorn", extra="serve")
     sock = socket.socket()
     sock.bind((host, 0))
-    server = uvicorn.Server(server_config(app, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **server_options()))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout_s
