@@ -6,6 +6,7 @@ arm accuracy, hallucination, abstention, the grounding check's flag rate and fai
 paired differences against the unmasked arm, and generated tokens/s (the mask's cost). Usage:
 
     python bench/number_guard.py [--project PATH] [--variants rag,hybrid] [--limit 60] [--set key=value ...]
+    python bench/number_guard.py --project PATH --overhead 16 [--repeats 2]   # the mask's cost alone
 
 The project needs an ingested knowledge base (a temporary copy of the example is ingested when none is given);
 hybrid needs a trained model (``ragtune train PROJECT --variant hybrid``), else it is trained first.
@@ -47,7 +48,13 @@ def main() -> None:
     parser.add_argument("--variants", default="rag")
     parser.add_argument("--limit", type=int, default=60)
     parser.add_argument("--set", dest="overrides", action="append", default=[])
+    parser.add_argument("--overhead", type=int, metavar="N", help="only time N rag questions with and without "
+                        "the mask (no compare run)")
+    parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
+    if args.overhead:
+        overhead(_project(args.project), args.overhead, args.repeats, args.overrides)
+        return
     variants = [v for v in args.variants.split(",") if v]
     arms = []
     for v in variants:
@@ -65,12 +72,44 @@ def main() -> None:
         print(f"{arm:<24}{cells}{res['performance'][arm]['generated_tokens_per_s']:>10.1f}")
     print("paired, masked minus plain (95% interval, p):")
     for c in res["comparisons"]:
-        if c["b"] in variants and c["a"].startswith(f"{c['b']}-numbers"):
-            print(f"  {c['a']:<24} {c['metric']:<14} {c['diff']:+.2f} ({c['low']:+.2f}–{c['high']:+.2f}) p={c['p']}")
+        plain, masked, sign = (c["a"], c["b"], -1) if c["a"] in variants else (c["b"], c["a"], 1)
+        if plain in variants and masked.startswith(f"{plain}-numbers"):
+            low, high = sorted((sign * c["low"], sign * c["high"]))
+            print(f"  {masked:<24} {c['metric']:<14} {sign * c['diff']:+.2f} ({low:+.2f}–{high:+.2f}) p={c['p']}")
     for v in variants:
         base = res["performance"][v]["generated_tokens_per_s"]
         masked = res["performance"][f"{v}-numbers"]["generated_tokens_per_s"]
-        print(f"{v}: generated tokens/s with the mask / without: {masked / base:.2f}x")
+        print(f"{v}: generated tokens/s with the mask / without: {masked / base:.2f}x (one pass each: see --overhead)")
+
+
+def overhead(root: Path, questions: int, repeats: int, overrides: list[str]) -> None:
+    """The mask's cost alone: the same batched rag generations with and without it, interleaved, best of
+    ``repeats`` each (the answers may differ where the mask acts; the token counts are reported)."""
+    import time
+
+    from ragtune.answer import Answerer
+    from ragtune.evaluate.questions import load_test_split
+    from ragtune.hardware import cpu_class
+    from ragtune.project import Project
+
+    answerers = {mode: Answerer(Project.load(root, [*overrides, f"answer.numbers={mode}"]))
+                 for mode in ("free", "sources")}
+    asked = [p.question for p in load_test_split(answerers["free"].project)[1][:questions]]
+    answerers["sources"].ask_many(asked[:1])  # load the model and build the vocabulary table once
+    best: dict[str, tuple[float, int]] = {}
+    for _ in range(repeats):
+        for mode, answerer in answerers.items():
+            started = time.perf_counter()
+            answers = answerer.ask_many(asked)
+            took = time.perf_counter() - started
+            tokens = sum(a.completion_tokens for a in answers)
+            if mode not in best or took < best[mode][0]:
+                best[mode] = (took, tokens)
+    print(f"CPU: {cpu_class()}; {questions} rag questions, best of {repeats}")
+    for mode, (took, tokens) in best.items():
+        print(f"  numbers: {mode:<8} {took:6.1f} s  {tokens} tokens  {tokens / took:6.1f} tokens/s")
+    ratio = (best["sources"][1] / best["sources"][0]) / (best["free"][1] / best["free"][0])
+    print(f"tokens/s with the mask / without: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
