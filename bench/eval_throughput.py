@@ -17,26 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import tempfile
 import time
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("RAGTUNE_PROGRESS", "0")
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "aldermoor"
-
-
-def _project(path: str | None) -> Path:
-    if path:
-        return Path(path)
-    from ragtune import ingest, init_project
-
-    root = Path(tempfile.mkdtemp(prefix="ragtune-bench-")) / "example"
-    init_project(root, example=EXAMPLE)
-    ingest(root)
-    return root
+from example_project import example_project  # noqa: E402  (bench/ is the script folder)
 
 
 def main() -> None:
@@ -54,7 +40,7 @@ def main() -> None:
     from ragtune.evaluate.questions import load_test_split
     from ragtune.project import Project
 
-    root = _project(args.project)
+    root = example_project(args.project)
     project = Project.load(root, [f"generation.dtype={args.dtype}", f"generation.batch_size={args.batch}",
                                   f"generation.max_new_tokens={args.max_new_tokens}"])
     _, pairs = load_test_split(project)

@@ -16,26 +16,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("RAGTUNE_PROGRESS", "0")
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "aldermoor"
+from example_project import example_project  # noqa: E402  (bench/ is the script folder)
+
 METRICS = ("accuracy", "hallucination", "abstention", "unsupported", "faithfulness")
 
-
-def _project(path: str | None) -> Path:
-    if path:
-        return Path(path)
-    from ragtune import ingest, init_project
-
-    root = Path(tempfile.mkdtemp(prefix="ragtune-bench-")) / "example"
-    init_project(root, example=EXAMPLE)
-    ingest(root)
-    return root
 
 
 def main() -> None:
@@ -53,7 +42,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     if args.overhead:
-        overhead(_project(args.project), args.overhead, args.repeats, args.overrides)
+        overhead(example_project(args.project), args.overhead, args.repeats, args.overrides)
         return
     variants = [v for v in args.variants.split(",") if v]
     arms = []
@@ -61,7 +50,7 @@ def main() -> None:
         arms.append(ArmConfig(name=f"{v}-numbers", variant=v, set={"answer.numbers": "sources"}))
         arms.append(ArmConfig(name=f"{v}-numbers-abstain", variant=v,
                               set={"answer.numbers": "sources", "answer.grounding": "abstain"}))
-    run = compare(_project(args.project), variants=variants, arms=arms, limit=args.limit,
+    run = compare(example_project(args.project), variants=variants, arms=arms, limit=args.limit,
                   overrides=["evaluation.latency_probes=0", *args.overrides])
     res = run.results
     print(f"CPU: {cpu_class()}; {args.limit} questions; run {run.folder}")

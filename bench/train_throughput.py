@@ -55,10 +55,10 @@ def load_inputs(project_root: Path, rows: int) -> dict[str, Any]:
     from ragtune.generate.models import resolve_model_path
     from ragtune.project import Project
     from ragtune.training.rows import encode_chat_rows, read_rows
-    from ragtune.training.trainer import DATA_FILES, base_model_spec
+    from ragtune.training.trainer import base_model_spec
 
     project = Project.load(project_root)
-    path = project.root / DATA_FILES["sft"]
+    path = project.data_file("sft")
     train_rows = [r for r in read_rows(path) if r.get("split", "train") == "train"][:rows]
     spec = base_model_spec(project)
     folder = resolve_model_path(spec)
@@ -113,20 +113,15 @@ def frozen_and_trainable(model: Any) -> tuple[str, str]:
 def bench_ragtune(inputs: dict[str, Any], work: Path) -> dict[str, Any]:
     """One epoch of ragtune's own LoRA path (model preparation and training loop), timed around ``run()``."""
     from ragtune.training.loop import EAGER_ATTENTION_MAX_LEN, LoopSettings, TrainingLoop
-    from ragtune.training.trainer import _prepare_model, autocast_dtype
+    from ragtune.training.trainer import _prepare_model
 
     project = inputs["project"]
     cfg = project.config.training
     with warnings.catch_warnings():  # transformers 5 deprecation notices raised inside PEFT
         warnings.simplefilter("ignore", FutureWarning)
         model, tokenizer = _prepare_model(inputs["spec"], "lora", project)
-    settings = LoopSettings(
-        learning_rate=cfg.model_copy(update={"method": "lora"}).lr(), epochs=1, max_steps=None,
-        batch_size=cfg.batch_size, batch_tokens=cfg.batch_tokens, grad_accum=cfg.grad_accum, schedule=cfg.schedule,
-        warmup_ratio=cfg.warmup_ratio, weight_decay=cfg.weight_decay, max_grad_norm=cfg.max_grad_norm,
-        eval_every=0, save_every=10 ** 9, keep_checkpoints=cfg.keep_checkpoints, patience=0,
-        autocast=autocast_dtype(cfg.dtype, cfg.device), device=cfg.device, seed=cfg.seed,
-    )
+    settings = LoopSettings.from_config(cfg.model_copy(update={"method": "lora"}), epochs=1, max_steps=None,
+                                        eval_every=0, save_every=10 ** 9, patience=0)
     loop = TrainingLoop(model, inputs["examples"], [], tokenizer.pad_token_id, settings, work, {"bench": True})
     batches = loop._epoch(0)
     longest = [max(len(inputs["examples"][i].input_ids) for i in batch) for batch in batches]

@@ -85,7 +85,8 @@ def test_batches_group_lengths_cover_every_row_once_and_repeat_exactly():
 
 def test_learning_rate_warms_up_then_decays():
     cfg = TrainingConfig()
-    s = LoopSettings(1e-3, 1, None, 8, 4096, 1, "cosine", 0.1, 0.0, 1.0, 0, 50, 2, 2, None, "cpu", 0)
+    s = LoopSettings.from_config(TrainingConfig(warmup_ratio=0.1, dtype="float32"), epochs=1)
+    assert (s.learning_rate, s.epochs, s.warmup_ratio, s.batch_size, s.autocast) == (1e-3, 1, 0.1, 8, None)
     rates = [lr_at(step, 100, s) for step in range(100)]
     assert rates[0] == pytest.approx(1e-4) and rates[9] == pytest.approx(1e-3)
     assert rates[10] > rates[50] > rates[99] >= 0

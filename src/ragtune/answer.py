@@ -1,7 +1,7 @@
 """Answer questions with a variant of the project.
 
 base: the model alone; rag: retrieval + citations; ft: the fine-tuned model alone; hybrid: the RAFT-tuned model
-with retrieval. Evaluation and serving call the same functions.
+with retrieval (ragtune.variants registers them). Evaluation and serving call the same functions.
 """
 
 from __future__ import annotations
@@ -10,17 +10,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ragtune import variants
 from ragtune.access import Reader, hidden_now, reader_labels
-from ragtune.errors import InputError, RagtuneError
+from ragtune.errors import RagtuneError
 from ragtune.generate import cite, prompt
 from ragtune.generate.numbers import AllowedNumbers
 from ragtune.grounding import REPLACING, Grounding, ground, source_text
 from ragtune.index.store.base import Filters, Hit
 from ragtune.project import Project
-from ragtune.training.artifact import TRAINED_VARIANTS
+from ragtune.variants import DEFAULT_ASK
 
-VARIANTS = ("base", "rag", *TRAINED_VARIANTS)
-RETRIEVING = {"rag", "hybrid"}
+VARIANTS = variants.names()  # kept for importers: the registry (ragtune.variants) is the source
+RETRIEVING = frozenset(variants.retrieving())
+PROMPTS: dict[str, Callable[[str, list[Hit]], list[dict[str, str]]]] = {  # Variant.prompt -> its messages
+    "base": lambda question, hits: prompt.base_messages(question),
+    "rag": prompt.rag_messages,
+}
 
 
 @dataclass
@@ -97,7 +102,7 @@ class Answerer:
 
     def generator_for(self, variant: str):
         """The generator a variant answers with, and warnings about it (a stale fine-tuned model)."""
-        if variant not in TRAINED_VARIANTS:
+        if not variants.get(variant).trained:
             return self.generator, []
         if variant not in self._tuned:
             from ragtune.generate import load_generator
@@ -119,25 +124,25 @@ class Answerer:
 
     def _allowed(self, variant: str, reader: Reader) -> frozenset[str] | None:
         """Check the variant (and, for a retrieving one, that there is a knowledge base); the reader's labels."""
-        if variant not in VARIANTS:
-            raise InputError(f"unknown variant {variant!r}: choose one of {', '.join(VARIANTS)}")
-        if variant in RETRIEVING and self.kb.head() is None:
+        if variants.get(variant).retrieves and self.kb.head() is None:
             raise RagtuneError(f"the knowledge base of {self.project.root} is empty: run `ragtune ingest` first")
         return reader_labels(self.project.config.access, reader)
 
     def _messages(self, questions: list[str], variant: str, k: int | None, filters: Filters | None,
                   allowed: frozenset[str] | None):
-        if variant not in RETRIEVING:
-            return [prompt.base_messages(q) for q in questions], [[] for _ in questions], 0.0
-        started = time.perf_counter()
-        hits = self.retriever.search_many(questions, k=k, filters=filters, allowed=allowed)
-        per_question = (time.perf_counter() - started) / max(len(questions), 1)
-        return [prompt.rag_messages(q, h) for q, h in zip(questions, hits)], hits, per_question
+        spec = variants.get(variant)
+        hits: list[list[Hit]] = [[] for _ in questions]
+        per_question = 0.0
+        if spec.retrieves:
+            started = time.perf_counter()
+            hits = self.retriever.search_many(questions, k=k, filters=filters, allowed=allowed)
+            per_question = (time.perf_counter() - started) / max(len(questions), 1)
+        return [PROMPTS[spec.prompt](q, h) for q, h in zip(questions, hits)], hits, per_question
 
     def _numbers(self, variant: str, questions: list[str], hits: list[list[Hit]]) -> dict[str, list]:
         """The generation keyword ``numbers`` (one AllowedNumbers per question) under ``answer.numbers: sources``
         for a retrieving variant; no keyword otherwise."""
-        if variant not in RETRIEVING or self.project.config.answer.numbers != "sources":
+        if not variants.get(variant).retrieves or self.project.config.answer.numbers != "sources":
             return {}
         return {"numbers": [AllowedNumbers.of([q, *(source_text(h) for h in hs)], len(hs))
                             for q, hs in zip(questions, hits)]}
@@ -162,14 +167,14 @@ class Answerer:
     def _generator_and_warnings(self, variant: str, allowed: frozenset[str] | None) -> tuple[object, list[str]]:
         """The variant's generator and its warnings, with one about learned content for a restricted reader."""
         generator, warnings = self.generator_for(variant)
-        if variant in TRAINED_VARIANTS and allowed is not None:
+        if variants.get(variant).trained and allowed is not None:
             learned, hidden = self._learned_hidden(variant, allowed)
             if hidden:
                 warnings = [*warnings, f"the {variant} model learned from all {learned} documents, {hidden} of which "
                             "this reader may not see: access labels restrict retrieval, not what a model has learned"]
         return generator, warnings
 
-    def ask(self, question: str, variant: str = "rag", k: int | None = None, filters: Filters | None = None,
+    def ask(self, question: str, variant: str = DEFAULT_ASK, k: int | None = None, filters: Filters | None = None,
             on_token: Callable[[str], None] | None = None, reader: Reader = None) -> Answer:
         """Answer one question; ``on_token`` receives text as it is generated.
 
@@ -186,7 +191,7 @@ class Answerer:
             gen = generator.chat(messages, **numbers)
             return self._finish(question, variant, hits, retrieval_s, gen.text, gen.latency_s, gen.first_token_s,
                                 gen.prompt_tokens, gen.completion_tokens, warnings)
-        hold = variant in RETRIEVING and self.project.config.answer.grounding in REPLACING
+        hold = variants.get(variant).retrieves and self.project.config.answer.grounding in REPLACING
         started = time.perf_counter()
         first, pieces = None, []
         stream = generator.stream(messages, **numbers)
@@ -206,7 +211,7 @@ class Answerer:
             on_token(answer.text[len("".join(pieces).strip()):])
         return answer
 
-    def ask_many(self, questions: list[str], variant: str = "rag", k: int | None = None,
+    def ask_many(self, questions: list[str], variant: str = DEFAULT_ASK, k: int | None = None,
                  filters: Filters | None = None, reader: Reader = None) -> list[Answer]:
         """Answer many questions with batched retrieval and batched generation (``reader`` as in ask)."""
         allowed = self._allowed(variant, reader)
@@ -229,6 +234,6 @@ class Answerer:
                         citations_inferred=inferred, abstained=abstained, retrieval_s=retrieval_s,
                         generation_s=generation_s, first_token_s=first_token_s, prompt_tokens=prompt_tokens,
                         completion_tokens=completion_tokens, warnings=list(warnings))
-        if variant in RETRIEVING:
+        if variants.get(variant).retrieves:
             ground(answer, self.project.config.answer.grounding)
         return answer

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ragtune.config import StoreConfig, config_schema
 from ragtune.project import Project, init_project
+from ragtune.variants import DEFAULT_ASK, DEFAULT_TRAINED
+
+if TYPE_CHECKING:
+    from ragtune.serve_options import ServeOptions
 
 
 def ingest(project: str | Path, overrides: list[str] | None = None, rebuild: bool = False):
@@ -17,7 +21,7 @@ def ingest(project: str | Path, overrides: list[str] | None = None, rebuild: boo
     return KnowledgeBase(Project.load(project, overrides)).sync(rebuild=rebuild)
 
 
-def ask(project: str | Path, question: str, variant: str = "rag", overrides: list[str] | None = None,
+def ask(project: str | Path, question: str, variant: str = DEFAULT_ASK, overrides: list[str] | None = None,
         k: int | None = None, filters: dict[str, Any] | None = None,
         on_token: Callable[[str], None] | None = None, reader: str | list[str] | None = None):
     """Answer a question with a variant (base | rag | ft | hybrid); returns an Answer with numbered sources.
@@ -50,7 +54,7 @@ def train(project: str | Path, variants: list[str] | None = None, method: str | 
     return [train_variant(loaded, v, method=method, resume=resume) for v in variants or default_variants(method)]
 
 
-def export(project: str | Path, out: str | Path, variant: str = "ft", merge: bool = False) -> Path:
+def export(project: str | Path, out: str | Path, variant: str = DEFAULT_TRAINED, merge: bool = False) -> Path:
     """Write a trained variant's model to ``out`` (merged into standalone safetensors with ``merge``)."""
     from ragtune.training import export_model
 
@@ -117,7 +121,7 @@ def recommend(project: str | Path, run: str | Path | None = None, overrides: lis
     from ragtune.recommendation import recommend as decide
 
     loaded = Project.load(project, overrides)
-    folder = Path(run) if run is not None else latest_run(loaded.root)
+    folder = Path(run) if run is not None else latest_run(loaded)
     results = read_results(folder)
     constraints = loaded.config.constraints
     if ask is not None:
@@ -130,25 +134,26 @@ def recommend(project: str | Path, run: str | Path | None = None, overrides: lis
     return decision
 
 
-def serve(project: str | Path, host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None,
-          allow_no_key: bool = False, max_concurrency: int | None = None, max_queue: int | None = None,
-          max_body_bytes: int | None = None, overrides: list[str] | None = None, max_tokens: int | None = None) -> None:
+def serve(project: str | Path, *, overrides: list[str] | None = None, options: ServeOptions | None = None,
+          **settings: Any) -> None:
     """Serve the project's variants as an OpenAI-compatible API (``/v1/models``, ``/v1/chat/completions``,
-    ``/v1/embeddings``) until stopped; needs the ``serve`` extra.
+    ``/v1/embeddings``) until stopped; needs the ``serve`` extra. ``options`` (default: ServeOptions') changed by
+    ``settings``, its fields by name: ``host``, ``port``, ``api_key``, ``allow_no_key`` and the limits below.
 
     ``api_key`` (default: $RAGTUNE_API_KEY) is the owner key, which reads every document; the project's
     ``access.keys`` read as their users or groups. With any key, every /v1 route needs one as a bearer key; without
     one only a loopback host is allowed unless ``allow_no_key``. ``max_concurrency`` model calls run at once and
     ``max_queue`` requests wait (503 beyond); bodies over ``max_body_bytes`` get 413; answers are at most
-    ``max_tokens`` tokens (default 1024; a request asking for more gets 400).
+    ``max_tokens`` tokens (a request asking for more gets 400).
     """
     from ragtune.errors import require
+    from ragtune.serve_options import ServeOptions
 
+    options = ServeOptions.of(options, **settings)  # unknown names fail before the extra is needed
     require("fastapi", extra="serve")
     from ragtune.server.run import serve as run
 
-    run(project, host=host, port=port, api_key=api_key, allow_no_key=allow_no_key, max_concurrency=max_concurrency,
-        max_queue=max_queue, max_body_bytes=max_body_bytes, overrides=overrides, max_tokens=max_tokens)
+    run(project, overrides=overrides, options=options)
 
 
 __all__ = ["ask", "build_data", "compare", "config_schema", "export", "ingest", "init_project", "kb_rollback",

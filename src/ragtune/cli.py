@@ -120,13 +120,14 @@ def _arm(text: str):
     import yaml
 
     from ragtune.config import ArmConfig
+    from ragtune.variants import names
 
     name, sep, rest = text.partition("=")
     variant, _, settings = rest.partition(":")
     if not sep or not name or not variant:
         raise SystemExit(f"error: --arm {text!r}: expected NAME=VARIANT[:KEY=VALUE,...], e.g. rag-k2=rag:retrieval.k=2")
-    if variant not in ("base", "rag", "ft", "hybrid"):
-        raise SystemExit(f"error: --arm {text!r}: unknown variant {variant!r} (base, rag, ft, hybrid)")
+    if variant not in names():
+        raise SystemExit(f"error: --arm {text!r}: unknown variant {variant!r} ({', '.join(names())})")
     pairs = _pairs([s for s in settings.split(",") if s], "--arm")
     return ArmConfig(name=name, variant=variant, set={k: yaml.safe_load(v) for k, v in pairs.items()})
 
@@ -170,10 +171,9 @@ def cmd_recommend(args: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     from ragtune import serve
+    from ragtune.serve_options import ServeOptions
 
-    serve(args.project, host=args.host, port=args.port, api_key=args.api_key, allow_no_key=args.allow_no_key,
-          max_concurrency=args.max_concurrency, max_queue=args.max_queue, max_body_bytes=args.max_body_bytes,
-          overrides=args.set, max_tokens=args.max_tokens)
+    serve(args.project, overrides=args.set, options=ServeOptions.from_args(args))
 
 
 def cmd_config_schema(args: argparse.Namespace) -> None:
@@ -183,6 +183,9 @@ def cmd_config_schema(args: argparse.Namespace) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from ragtune.serve_options import ServeOptions
+    from ragtune.variants import DEFAULT_ASK, DEFAULT_TRAINED, METHODS, VARIANTS, described, names, trained
+
     parser = argparse.ArgumentParser(prog="ragtune", description="RAG, fine-tuning or both? Measure it on your data.")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--version", action="version", version="ragtune 0.1.0")
@@ -209,8 +212,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = verb("ask", cmd_ask, "answer a question with cited sources")
     p.add_argument("question")
-    p.add_argument("--variant", default="rag", choices=["base", "rag", "ft", "hybrid"],
-                   help="base (model alone), rag (retrieval), ft (fine-tuned), hybrid (RAFT-tuned + retrieval)")
+    p.add_argument("--variant", default=DEFAULT_ASK, choices=names(),
+                   help=described({name: v.summary for name, v in VARIANTS.items()}))
     p.add_argument("-k", type=int, help="number of chunks to retrieve")
     p.add_argument("--filter", action="append", metavar="FIELD=VALUE", help="metadata filter, e.g. source=policies/*")
     p.add_argument("--as", dest="reader", metavar="USER|GROUP[,GROUP]",
@@ -224,14 +227,14 @@ def _parser() -> argparse.ArgumentParser:
     overridable(p)
 
     p = verb("train", cmd_train, "fine-tune the models of the ft and hybrid variants")
-    p.add_argument("--method", choices=["lora", "full", "cpt"], help="default: training.method (lora)")
-    p.add_argument("--variant", choices=["ft", "hybrid", "all"], help="which model (default: all the method trains)")
+    p.add_argument("--method", choices=tuple(METHODS), help="default: training.method (lora)")
+    p.add_argument("--variant", choices=[*trained(), "all"], help="which model (default: all the method trains)")
     p.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
     overridable(p)
 
     p = verb("export", cmd_export, "write a trained model to a folder other servers can load")
     p.add_argument("out", help="new folder for the model")
-    p.add_argument("--variant", default="ft", choices=["ft", "hybrid"])
+    p.add_argument("--variant", default=DEFAULT_TRAINED, choices=trained())
     p.add_argument("--merge", action="store_true", help="fold a LoRA adapter into the weights (standalone model)")
 
     p = verb("kb", cmd_kb, "knowledge-base versions: list them or roll back")
@@ -269,16 +272,7 @@ def _parser() -> argparse.ArgumentParser:
     overridable(p)
 
     p = verb("serve", cmd_serve, "serve the variants as an OpenAI-compatible API (needs ragtune[serve])")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--api-key", help="owner key: reads every document; with it or access.keys, every /v1 request "
-                                     "must send a key (default: $RAGTUNE_API_KEY)")
-    p.add_argument("--allow-no-key", action="store_true", help="listen beyond loopback without an API key")
-    p.add_argument("--max-concurrency", type=int, metavar="N", help="model calls at once (default: 4)")
-    p.add_argument("--max-queue", type=int, metavar="N", help="requests waiting for a slot before 503 (default: 32)")
-    p.add_argument("--max-body-bytes", type=int, metavar="N", help="largest request body (default: 1 MiB)")
-    p.add_argument("--max-tokens", type=int, metavar="N", help="most tokens per answer; a request asking for more "
-                                                             "gets 400 (default: 1024)")
+    ServeOptions.add_arguments(p)
     overridable(p)
 
     verb("config-schema", cmd_config_schema, "print the JSON schema of ragtune.yaml", project=False)

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ragtune.errors import ConfigError
+from ragtune.variants import METHODS, MethodName, VariantName, described, names
 
 CONFIG_FILE = "ragtune.yaml"
 DEFAULT_GENERATOR = "smollm2-135m-instruct"
@@ -287,9 +288,7 @@ class LoraSettings(_Section):
 class TrainingConfig(_Section):
     """How models are fine-tuned (``ragtune train``)."""
 
-    method: Literal["lora", "full", "cpt"] = Field(
-        "lora", description="lora (adapter), full (all weights), cpt (continued pretraining on the chunks' text)."
-    )
+    method: MethodName = Field("lora", description=f"{described(METHODS)}.")
     model: str | None = Field(None, description="Base model to train; default: generation.model.")
     lora: LoraSettings = Field(default_factory=LoraSettings)
     learning_rate: float | None = Field(None, gt=0, description="Default: 1e-3 for lora, 5e-5 for full and cpt.")
@@ -325,7 +324,7 @@ class ArmConfig(_Section):
     """One extra configuration to compare: a variant answered with some keys changed (e.g. retrieval.k)."""
 
     name: str = Field(..., description="Label in the report, e.g. rag-k2.")
-    variant: Literal["base", "rag", "ft", "hybrid"]
+    variant: VariantName
     set: dict[str, Any] = Field(default_factory=dict, description="Config keys to change, e.g. {retrieval.k: 2}.")
 
     @field_validator("set")
@@ -349,8 +348,7 @@ class FreshnessConfig(_Section):
 class EvaluationConfig(_Section):
     """How `ragtune compare` measures the variants."""
 
-    variants: list[Literal["base", "rag", "ft", "hybrid"]] = Field(
-        default_factory=lambda: ["base", "rag", "ft", "hybrid"], description="Variants compared.")
+    variants: list[VariantName] = Field(default_factory=lambda: list(names()), description="Variants compared.")
     arms: list[ArmConfig] = Field(default_factory=list, description="Extra configurations compared as their own rows.")
     limit: int | None = Field(None, ge=1, description="Evaluate a seeded sample of this many test questions "
                               "(answerable and unanswerable in proportion); null: all.")

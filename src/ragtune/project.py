@@ -10,6 +10,22 @@ from pathlib import Path
 from ragtune.config import CONFIG_FILE, ProjectConfig, load_config
 from ragtune.errors import InputError
 
+# The fixed parts of a project's layout (relative to its folder); the documents, the knowledge base's store, the
+# question sets and the freshness update are configured in ragtune.yaml.
+QUESTIONS_DIR = "questions"
+DATA_DIR = "data"
+DATA_KINDS = ("sft", "raft", "cpt")  # the training data files ``ragtune data build`` writes (data/<kind>.jsonl)
+BUILD_REPORT = "build.json"
+MODELS_DIR = "models"
+RUNS_DIR = "runs"
+
+
+def data_file_name(kind: str) -> str:
+    """A training data file relative to the project, as model manifests record it: ``data/<kind>.jsonl``."""
+    if kind not in DATA_KINDS:
+        raise ValueError(f"unknown training data {kind!r}: one of {', '.join(DATA_KINDS)}")
+    return f"{DATA_DIR}/{kind}.jsonl"
+
 
 @dataclass
 class Project:
@@ -24,20 +40,70 @@ class Project:
         path = Path(root)
         return cls(root=path, config=load_config(path, overrides))
 
+    def path(self, value: str | Path) -> Path:
+        """A path given relative to the project (a configured path, a manifest's data file); absolute ones stay."""
+        return self.root / value
+
+    @property
+    def config_file(self) -> Path:
+        """``ragtune.yaml``."""
+        return self.root / CONFIG_FILE
+
     @property
     def documents_dir(self) -> Path:
-        """The folder whose files are ingested."""
-        return self.root / self.config.documents
+        """The folder whose files are ingested (``documents:``, default ``documents/``)."""
+        return self.path(self.config.documents)
 
     @property
     def store_dir(self) -> Path:
-        """The LanceDB folder (and version manifests) of the knowledge base."""
-        return self.root / self.config.store.path
+        """The knowledge base's LanceDB folder and version manifests (``store.path``, default ``kb/``)."""
+        return self.path(self.config.store.path)
 
     @property
     def questions_dir(self) -> Path:
-        """Question sets (train/test JSONL) used for training and evaluation."""
-        return self.root / "questions"
+        """Question sets (train/test JSONL) used for training and evaluation: ``questions/``."""
+        return self.root / QUESTIONS_DIR
+
+    @property
+    def update_dir(self) -> Path:
+        """The document update ``compare --freshness`` applies (``evaluation.freshness.update``)."""
+        return self.path(self.config.evaluation.freshness.update)
+
+    @property
+    def data_dir(self) -> Path:
+        """The training data ``ragtune data build`` writes: ``data/``."""
+        return self.root / DATA_DIR
+
+    def data_file(self, kind: str) -> Path:
+        """A training data file: ``data/<kind>.jsonl`` for sft, raft or cpt."""
+        return self.path(data_file_name(kind))
+
+    @property
+    def build_report(self) -> Path:
+        """What the last data build wrote and removed: ``data/build.json``."""
+        return self.data_dir / BUILD_REPORT
+
+    @property
+    def models_dir(self) -> Path:
+        """Trained models and their training work folders: ``models/``."""
+        return self.root / MODELS_DIR
+
+    def model_dir(self, variant: str) -> Path:
+        """The folder of a variant's current model (with its manifest): ``models/<variant>``."""
+        return self.models_dir / variant
+
+    def work_dir(self, variant: str) -> Path:
+        """Checkpoints, best weights and the live log of a variant's training run: ``models/.work-<variant>``."""
+        return self.models_dir / f".work-{variant}"
+
+    @property
+    def runs_dir(self) -> Path:
+        """Comparison runs: ``runs/``."""
+        return self.root / RUNS_DIR
+
+    def run_dir(self, run_id: str) -> Path:
+        """One run's folder (results.json, samples.jsonl, report.html): ``runs/<run_id>``."""
+        return self.runs_dir / run_id
 
 
 def init_project(root: str | Path, name: str | None = None, example: str | Path | None = None) -> Path:

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ragtune import atomic
 from ragtune.data.leakage import LeakageGuard
 from ragtune.data.paraphrase import model_paraphrases, template_paraphrases
 from ragtune.data.questions import QAPair, find_question_file, load_questions
@@ -24,9 +25,6 @@ from ragtune.generate import prompt
 from ragtune.index.store.base import Hit
 from ragtune.progress import label, note
 from ragtune.project import Project
-
-DATA_DIR = "data"
-BUILD_REPORT = "build.json"
 
 
 @dataclass
@@ -71,7 +69,7 @@ class BuildReport:
 
 def question_file(project: Project, value: str) -> Path | None:
     """A configured question path: the file itself, or ``value`` + .jsonl/.json/.csv."""
-    path = project.root / value
+    path = project.path(value)
     if path.is_file():
         return path
     return find_question_file(path.parent, path.name)
@@ -81,14 +79,6 @@ def _current_chunks(kb: Any) -> list[Hit]:
     ids = sorted(kb.store.ids())
     chunks = kb.store.get(ids) if ids else []
     return [Hit(c, 1.0) for c in sorted(chunks, key=lambda c: (c.source, c.position))]
-
-
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    tmp = path.with_suffix(".jsonl.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    tmp.replace(path)
 
 
 def _chat_row(pair: QAPair, split: str) -> dict[str, Any]:
@@ -137,7 +127,7 @@ def _dev_ids(pairs: list[QAPair], paraphrases: list[QAPair], share: float, seed:
 
 def read_build_report(project: Project) -> dict[str, Any]:
     """What the last ``data build`` wrote to data/build.json (empty when the data was never built)."""
-    path = project.root / DATA_DIR / BUILD_REPORT
+    path = project.build_report
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
@@ -157,7 +147,7 @@ def build_data(project: Project) -> BuildReport:
 
     started = time.perf_counter()
     cfg = project.config.data
-    folder = project.root / DATA_DIR
+    folder = project.data_dir
     report = BuildReport(folder)
     kb = KnowledgeBase(project)
     head = kb.manifest()
@@ -202,7 +192,7 @@ def build_data(project: Project) -> BuildReport:
         pairs += made
         report.synthetic = len(made)
     if not pairs:
-        raise InputError(f"no training questions: put them in {project.root / cfg.train}.jsonl (or .csv: question, "
+        raise InputError(f"no training questions: put them in {project.path(cfg.train)}.jsonl (or .csv: question, "
                          "answer, source), or ingest documents and set data.synthetic: model")
     guard = LeakageGuard([t.question for t in test], cfg.leakage_threshold)
     pairs, removed = guard.filter(pairs)
@@ -232,15 +222,15 @@ def build_data(project: Project) -> BuildReport:
            for h in chunks]
     report.raft, report.cpt = len(raft), len(cpt)
     folder.mkdir(parents=True, exist_ok=True)
-    _write_jsonl(folder / "sft.jsonl", sft)
-    _write_jsonl(folder / "raft.jsonl", raft)
-    _write_jsonl(folder / "cpt.jsonl", cpt)
+    atomic.write_jsonl(project.data_file("sft"), sft, ensure_ascii=False)
+    atomic.write_jsonl(project.data_file("raft"), raft, ensure_ascii=False)
+    atomic.write_jsonl(project.data_file("cpt"), cpt, ensure_ascii=False)
     report.seconds = round(time.perf_counter() - started, 2)
     summary = {k: v for k, v in report.__dict__.items() if k != "folder"}
     summary.update(created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    settings=cfg.model_dump(), train_file=str(train_path) if train_path else None,
                    test_file=str(test_path) if test_path else None)
-    (folder / BUILD_REPORT).write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    project.build_report.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     return report
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
+from ragtune import variants
 from ragtune.config import EvaluationConfig
 from ragtune.evaluate.metrics import AGGREGATES
 from ragtune.evaluate.stats import interval, paired
@@ -72,18 +73,14 @@ def costs(arms: list[dict[str, Any]], performance: dict[str, Any], training: dic
         perf = performance.get(name, {})
         train_s = training.get(variant)
         retrain = None if train_s is None else train_s + (data_s or 0.0)
-        update_s, how = {
-            "base": (None, "cannot learn new documents (its knowledge is fixed)"),
-            "rag": (reindex_s, "re-index the changed documents"),
-            "ft": (retrain, "rebuild the training data and retrain"),
-            "hybrid": (None if retrain is None or reindex_s is None else retrain + reindex_s,
-                       "re-index, rebuild the RAFT data and retrain"),
-        }[variant]
+        spec = variants.get(variant)
+        steps = [*([retrain] if spec.trained else []), *([reindex_s] if spec.retrieves else [])]
+        update_s = None if not steps or None in steps else sum(steps)  # None: cannot be updated, or not measured
         per_query = perf.get("batch_s_per_question")
         out["arms"][name] = {
             "per_1k_queries_usd": None if per_query is None else round(1000 * per_query * per_s, 6),
             "training_s": train_s, "training_usd": usd(train_s) if train_s is not None else 0.0,
             "update_s": None if update_s is None else round(update_s, 2), "update_usd": usd(update_s),
-            "update_how": how,
+            "update_how": spec.update_how,
         }
     return out

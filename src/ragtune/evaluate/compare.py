@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ragtune import progress
-from ragtune.answer import RETRIEVING, VARIANTS, Answerer
+from ragtune import variants as registry
+from ragtune.answer import Answerer
 from ragtune.config import ArmConfig
 from ragtune.data.build import read_build_report, trained_questions
 from ragtune.errors import InputError
@@ -29,7 +30,7 @@ from ragtune.evaluate.runs import new_run_folder, write_run
 from ragtune.evaluate.stats import interval
 from ragtune.hardware import package_versions
 from ragtune.project import Project
-from ragtune.training.artifact import TRAINED_VARIANTS, model_dir, model_status, read_manifest
+from ragtune.training.artifact import model_status, read_manifest
 
 
 @dataclass
@@ -62,16 +63,17 @@ def plan_arms(project: Project, variants: list[str] | None, extra: list[ArmConfi
               overrides: list[str] | None = None) -> list[ArmConfig]:
     """The arms to compare: the variants (default evaluation.variants) and the extra arms, names unique."""
     ev = project.config.evaluation
-    unknown = [v for v in variants or [] if v not in VARIANTS]
+    known = registry.names()
+    unknown = [v for v in variants or [] if v not in known]
     if unknown:
-        raise InputError(f"unknown variant {', '.join(map(repr, unknown))}: choose from {', '.join(VARIANTS)}")
+        raise InputError(f"unknown variant {', '.join(map(repr, unknown))}: choose from {', '.join(known)}")
     arms = [ArmConfig(name=v, variant=v) for v in (variants or ev.variants)] + list(extra or ev.arms)
     names = [a.name for a in arms]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise InputError(f"arm names must be unique: {', '.join(repeated)} is used twice")
     if not arms:
-        raise InputError("nothing to compare: name at least one variant (base, rag, ft, hybrid)")
+        raise InputError(f"nothing to compare: name at least one variant ({', '.join(known)})")
     for arm in arms:  # a bad key in an arm fails now, naming the key, not after the first arms ran
         if arm.set:
             Project.load(project.root, [*(overrides or []), *arm_overrides(arm)])
@@ -87,14 +89,14 @@ def _ensure_models(project: Project, needed: set[str], train_missing: bool, stag
     from ragtune.data.build import build_data
     from ragtune.training.trainer import data_file_for, train_variant
 
-    missing = [v for v in TRAINED_VARIANTS if v in needed and read_manifest(model_dir(project, v)) is None]
+    missing = [v for v in registry.trained() if v in needed and read_manifest(project.model_dir(v)) is None]
     if not missing:
         return
     if not train_missing:
         raise InputError(f"no trained model for {', '.join(missing)}: run `ragtune train {project.root}` or leave "
                          "evaluation.train_missing on")
     method = project.config.training.method
-    if any(not (project.root / data_file_for(v, method)).is_file() for v in missing):
+    if any(not project.path(data_file_for(v, method)).is_file() for v in missing):
         with stages("build training data"):
             build_data(project)
     for variant in missing:
@@ -140,13 +142,13 @@ class _Answerers:
 def _trained_models(project: Project, plan: list[ArmConfig], kb: Any) -> tuple[dict[str, Any], list[Path]]:
     """The trained variants' manifests as results report them, and the data files they learned from."""
     models, data_files = {}, []
-    for variant in sorted({a.variant for a in plan} & set(TRAINED_VARIANTS)):
+    for variant in sorted({a.variant for a in plan} & set(registry.trained())):
         status = model_status(project, variant, kb=kb)
         manifest = status.manifest or {}
         models[variant] = {"method": manifest.get("method"), "base_model": manifest.get("base_model"),
                            "trained": manifest.get("created"), "stale": status.stale,
                            "training_s": (manifest.get("result") or {}).get("seconds")}
-        data = project.root / (manifest.get("data") or {}).get("file", "")
+        data = project.path((manifest.get("data") or {}).get("file", ""))
         if data.is_file() and data not in data_files:
             data_files.append(data)
     return models, data_files
@@ -163,6 +165,7 @@ def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any],
     from ragtune.grounding import with_policy
 
     k = answerer.project.config.retrieval.k
+    retrieves = registry.get(arm.variant).retrieves
     same = (arm.variant, *(o for o in arm_overrides(arm) if not o.startswith("answer.grounding=")))
     with probe.PeakMemory() as memory:
         if same in generated:
@@ -177,7 +180,7 @@ def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any],
                 elapsed = time.perf_counter() - started
             generated[same] = (arm.name, answers, elapsed)
     samples = [score.score_test_answer(arm.name, arm.variant, pair, answer, k,
-                                       None if arm.variant in RETRIEVING else document_text(pair.source))
+                                       None if retrieves else document_text(pair.source))
                for pair, answer in zip(used, answers)]
     completion = sum(a.completion_tokens for a in answers)
     perf = {"batch_s_per_question": round(elapsed / len(used), 4), "throughput_qps": round(len(used) / elapsed, 3),
@@ -188,7 +191,7 @@ def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any],
         with stages(f"latency {arm.name} ({min(probes, len(used))} single questions)"):
             perf.update(probe.latency(answerer, arm.variant, [p.question for p in used[:probes]]))
     perf.update(weights_mb=probe.weights_mb(answerer.generator_for(arm.variant)[0]),
-                index_mb=round(answerer.kb.store.size_bytes() / 2**20, 2) if arm.variant in RETRIEVING else None,
+                index_mb=round(answerer.kb.store.size_bytes() / 2**20, 2) if retrieves else None,
                 peak_rss_mb=memory.peak_mb)
     return samples, perf, answers[0].warnings if answers else []
 
@@ -222,7 +225,7 @@ def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmC
         KnowledgeBase(project).sync()
     _ensure_models(project, {a.variant for a in plan}, ev.train_missing if train_missing is None else train_missing,
                    stages)
-    folder = new_run_folder(project.root)
+    folder = new_run_folder(project)
     try:
         return _measure(project, plan, path, pairs, used, update, folder, overrides, limit, stages)
     except BaseException:  # an interrupted or failed run leaves no half-written run folder behind
@@ -310,7 +313,7 @@ def _freshness(project: Project, update: freshness.Update, plan: list[ArmConfig]
             sync = KnowledgeBase(updated).sync()
         summary_arms = {}
         for arm in plan:
-            retrieves = arm.variant in RETRIEVING
+            retrieves = registry.get(arm.variant).retrieves
             if retrieves:
                 with stages(f"freshness: {arm.name} after the update"):
                     after = answerer_for(arm, updated).ask_many(texts, arm.variant)

@@ -56,7 +56,7 @@ class Update:
 
 def load_update(project: Project) -> Update:
     """Read the update named by evaluation.freshness.update; errors say what the folder must hold."""
-    folder = project.root / project.config.evaluation.freshness.update
+    folder = project.update_dir
     documents, questions_path = folder / "documents", folder / "questions.jsonl"
     if not documents.is_dir() or not questions_path.is_file():
         raise InputError(f"freshness needs an update folder at {folder} with documents/ (the new and changed files "

@@ -20,7 +20,7 @@ def load_test_split(project: Project) -> tuple[Path, list[QAPair]]:
 
     path = question_file(project, project.config.data.test)
     if path is None:
-        raise InputError(f"no test questions at {project.root / project.config.data.test}(.jsonl/.json/.csv): "
+        raise InputError(f"no test questions at {project.path(project.config.data.test)}(.jsonl/.json/.csv): "
                          "write held-out questions (question, answer, optional source; answerable: false for "
                          "questions the documents do not answer) to evaluate on")
     return path, load_questions(path)

@@ -7,14 +7,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ragtune import atomic
 from ragtune.errors import InputError
+from ragtune.project import RUNS_DIR, Project
 
-RUNS = "runs"
+RUNS = RUNS_DIR  # the runs folder's name (Project.runs_dir)
 
 
-def new_run_folder(project_root: Path) -> Path:
+def new_run_folder(project: Project) -> Path:
     """A new, empty runs/<YYYYMMDD-HHMMSS> folder (suffixed when two runs start in the same second)."""
-    base = Path(project_root) / RUNS / datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = project.run_dir(datetime.now().strftime("%Y%m%d-%H%M%S"))
     folder, n = base, 1
     while folder.exists():
         n += 1
@@ -35,10 +37,7 @@ def write_results(folder: Path, results: dict[str, Any], samples: list[dict[str,
     ``results`` and ``samples`` when the samples are given, else from the folder (its samples.jsonl)."""
     from ragtune.evaluate.report import render_report, write_report
 
-    path = Path(folder) / "results.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_json(Path(folder) / "results.json", results, indent=2, ensure_ascii=False)
     return render_report(folder) if samples is None else write_report(folder, results, samples)
 
 
@@ -59,10 +58,9 @@ def read_results(folder: Path) -> dict[str, Any]:
     return results
 
 
-def latest_run(project_root: Path) -> Path:
+def latest_run(project: Project) -> Path:
     """The newest run folder of a project that has a results.json."""
-    runs = sorted(p for p in (Path(project_root) / RUNS).glob("*") if (p / "results.json").is_file())
+    runs = sorted(p for p in project.runs_dir.glob("*") if (p / "results.json").is_file())
     if not runs:
-        raise InputError(f"no comparison runs in {Path(project_root) / RUNS}: "
-                         f"run `ragtune compare {project_root}` first")
+        raise InputError(f"no comparison runs in {project.runs_dir}: run `ragtune compare {project.root}` first")
     return runs[-1]

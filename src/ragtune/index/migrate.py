@@ -8,7 +8,6 @@ runs meanwhile; the current chunks and metadata are written in one target transa
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ragtune import atomic
 from ragtune.config import CONFIG_FILE, StoreConfig, parse_config, read_config_file
 from ragtune.errors import ConfigError, RagtuneError
 from ragtune.index.kb import HEAD, PENDING, VERSIONS, KnowledgeBase
@@ -143,7 +143,7 @@ def migrate_project(project: Project, to: StoreConfig, replace: bool = False, sw
     source = KnowledgeBase(project).store  # an interrupted ingest is undone first
     report = copy_store(source, open_store(to, project.root), replace=replace)
     if switch:
-        switch_store(project.root / CONFIG_FILE, to)
+        switch_store(project.config_file, to)
         report.switched = True
     return report
 
@@ -186,6 +186,4 @@ def switch_store(config_path: Path, to: StoreConfig) -> None:
             shown["url"] = "(the URL you gave)"  # it may hold a password
         raise ConfigError(f"could not rewrite the store: section of {config_path}; the copy is complete: set it by "
                           f"hand to {shown}")
-    tmp = config_path.with_suffix(".yaml.tmp")
-    tmp.write_text(new, encoding="utf-8")
-    os.replace(tmp, config_path)
+    atomic.write_text(config_path, new)  # keeps the file's permissions: it may hold a database password

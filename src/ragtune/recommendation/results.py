@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ragtune.answer import RETRIEVING, VARIANTS
 from ragtune.evaluate.aggregate import GUARDS
 from ragtune.evaluate.formatting import finite
-from ragtune.training.artifact import TRAINED_VARIANTS
+from ragtune.variants import VARIANTS
 
-SIMPLICITY = {variant: i for i, variant in enumerate(VARIANTS)}  # base, rag, ft, hybrid: simplest first
+SIMPLICITY = {name: v.simplicity for name, v in VARIANTS.items()}  # base 0, rag 1, ft 2, hybrid 3: simplest first
 ALPHA = 0.05
 
 LOWER_IS_BETTER = frozenset({"hallucination"})
@@ -45,13 +44,15 @@ class Run:
 
     def simplicity(self, arm: str) -> int:
         """0 for base up to 3 for hybrid (unknown variants last): the order in which simpler arms are preferred."""
-        return SIMPLICITY.get(self.variant(arm), len(SIMPLICITY))
+        return SIMPLICITY.get(self.variant(arm), max(SIMPLICITY.values()) + 1)
 
     def retrieves(self, arm: str) -> bool:
-        return self.variant(arm) in RETRIEVING
+        spec = VARIANTS.get(self.variant(arm))
+        return spec is not None and spec.retrieves
 
     def tuned(self, arm: str) -> bool:
-        return self.variant(arm) in TRAINED_VARIANTS
+        spec = VARIANTS.get(self.variant(arm))
+        return spec is not None and spec.trained
 
     def metric(self, arm: str, name: str) -> dict[str, Any] | None:
         """The interval of an aggregate metric, or None when it has no numeric mean."""

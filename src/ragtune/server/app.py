@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ragtune.errors import InputError, RagtuneError
+from ragtune.serve_options import LIMITS, ServeOptions
 from ragtune.server import shapes
 from ragtune.server.auth import BearerKey, request_reader, server_keys
 from ragtune.server.errors import SERVER, ApiError, from_exception, install
@@ -29,10 +30,6 @@ from ragtune.server.page import install_page
 from ragtune.server.schemas import ChatCompletionRequest, ChatMessage, EmbeddingRequest
 from ragtune.server.service import Service
 
-DEFAULT_CONCURRENCY = 4
-DEFAULT_QUEUE = 32
-DEFAULT_BODY_BYTES = 1024 * 1024
-DEFAULT_MAX_TOKENS = 1024
 DISCONNECT_POLL_S = 0.25  # how often a plain (non-streamed) request checks that its client is still there
 GUARDED = ("/report", "/api", "/v1", "/openapi.json")  # need a key on a server with keys
 
@@ -41,11 +38,11 @@ class _ClientGone(Exception):
     """Raised into the generation thread when the client has disconnected (or the server is shutting down)."""
 
 
-def create_app(project_root: str | Path, api_key_hash: str | None = None,
-               max_concurrency: int = DEFAULT_CONCURRENCY, max_body_bytes: int = DEFAULT_BODY_BYTES,
-               overrides: list[str] | None = None, max_queue: int = DEFAULT_QUEUE, preload: bool = False,
-               on_ready: Callable[[list[str]], None] | None = None, max_tokens: int = DEFAULT_MAX_TOKENS) -> FastAPI:
-    """The API of the project at ``project_root``.
+def create_app(project_root: str | Path, api_key_hash: str | None = None, *, overrides: list[str] | None = None,
+               preload: bool = False, on_ready: Callable[[list[str]], None] | None = None,
+               options: ServeOptions | None = None, **limits: int) -> FastAPI:
+    """The API of the project at ``project_root``, with the limits of ``options`` (default: ServeOptions') changed
+    by ``limits`` (its limit fields by name: ``max_concurrency=1``...); the bind address and key are ``serve``'s.
 
     ``api_key_hash``: hex SHA-256 of the owner key, which reads every document (None: no owner key). The project's
     ``access.keys`` are accepted too, each reading as its user or groups (``env:`` keys are read now). With any key,
@@ -56,20 +53,23 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None,
     gets 400). ``preload`` loads the embedder and base generator at start-up; ``on_ready`` is called with the model
     ids once the app is ready.
     """
-    Limiter.check(max_concurrency, max_queue)
+    if unknown := sorted(set(limits) - set(LIMITS)):
+        raise TypeError(f"create_app() got unexpected keyword arguments: {', '.join(unknown)}")
+    o = ServeOptions.of(options, **limits)
+    Limiter.check(o.max_concurrency, o.max_queue)
     if api_key_hash is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", api_key_hash):
         raise InputError("api_key_hash must be the hex SHA-256 of the key (ragtune.server.auth.hash_key)")
-    if max_body_bytes < 1:
-        raise InputError(f"max_body_bytes must be at least 1, got {max_body_bytes}")
-    if not 1 <= max_tokens <= 8192:
-        raise InputError(f"max_tokens must be between 1 and 8192, got {max_tokens}")
+    if o.max_body_bytes < 1:
+        raise InputError(f"max_body_bytes must be at least 1, got {o.max_body_bytes}")
+    if not 1 <= o.max_tokens <= 8192:
+        raise InputError(f"max_tokens must be between 1 and 8192, got {o.max_tokens}")
     service = Service(project_root, overrides)
     keys = server_keys(api_key_hash, service.project.config.access)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.loop = asyncio.get_running_loop()
-        app.state.limiter = limiter = Limiter(max_concurrency, max_queue)
+        app.state.limiter = limiter = Limiter(o.max_concurrency, o.max_queue)
         try:
             if preload:
                 await limiter.run(service.warm)
@@ -87,10 +87,10 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None,
     app.state.service = service
     app.state.keys = keys
     app.state.started = int(time.time())
-    app.state.max_tokens = max_tokens
+    app.state.max_tokens = o.max_tokens
     install(app)
     install_openapi(app, lambda path: bool(keys) and any(path == p or path.startswith(p + "/") for p in GUARDED))
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=o.max_body_bytes)
     app.add_middleware(BearerKey, keys=keys, prefixes=GUARDED)  # added last: runs first
 
     @app.get("/health")

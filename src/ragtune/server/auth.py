@@ -20,7 +20,6 @@ from ragtune.config import AccessConfig
 from ragtune.errors import ConfigError
 from ragtune.server.errors import AUTH, PERMISSION, ApiError, error_body, send_error
 
-ENV_KEY = "RAGTUNE_API_KEY"
 OWNER = "owner"
 SCOPE_KEY = "ragtune.key"
 MISSING = "missing API key: send the header 'Authorization: Bearer <key>'"

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ragtune.access import visible_documents
 from ragtune.errors import InputError
+from ragtune.project import Project
 from ragtune.server.auth import ServerKey, request_key, require_owner
 from ragtune.server.errors import ApiError
 from ragtune.server.service import Service
@@ -39,12 +40,12 @@ async def index() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type="text/html", headers=NO_CACHE)
 
 
-def _latest_report(root: Path) -> Path | None:
+def _latest_report(project: Project) -> Path | None:
     """The newest run's report.html, read afresh on every call (None when there is no run or no report)."""
     from ragtune.evaluate.runs import latest_run
 
     try:
-        path = latest_run(root) / "report.html"
+        path = latest_run(project) / "report.html"
     except InputError:
         return None
     return path if path.is_file() else None
@@ -53,7 +54,8 @@ def _latest_report(root: Path) -> Path | None:
 def project_status(service: Service, key: ServerKey | None = None) -> dict[str, Any]:
     """The project, its knowledge base's current version, the models (stale ones with reasons), the report (for
     the owner) and the key the request came with; a restricted ``key`` counts only the documents it may read."""
-    from ragtune.training.artifact import TRAINED_VARIANTS, model_status
+    from ragtune.training.artifact import model_status
+    from ragtune.variants import VARIANTS
 
     project = service.project
     kb = service.answerer.kb  # its version metadata is read from disk on every call: other processes' ingests show
@@ -66,9 +68,9 @@ def project_status(service: Service, key: ServerKey | None = None) -> dict[str, 
                    "chunks": sum(len(d["chunks"]) for d in documents)}
     models = []
     for variant in service.variants():
-        stale = model_status(project, variant, kb).stale if variant in TRAINED_VARIANTS else []
+        stale = model_status(project, variant, kb).stale if VARIANTS[variant].trained else []
         models.append({"id": service.model_id(variant), "variant": variant, "stale": stale})
-    path = _latest_report(project.root) if allowed is None else None
+    path = _latest_report(project) if allowed is None else None
     return {"project": service.name, "kb": kb_info, "models": models,
             "report": {"run": path.parent.name, "url": "/report"} if path else None,
             "key": key.describe() if key is not None else None}
@@ -83,7 +85,7 @@ def report(request: Request) -> FileResponse:
     """The latest compare run's report.html (404 before the first run; 403 for a restricted key)."""
     require_owner(request, "the compare report")
     service: Service = request.app.state.service
-    path = _latest_report(service.project.root)
+    path = _latest_report(service.project)
     if path is None:
         raise ApiError(404, f"no compare report yet: run `ragtune compare {service.project.root}` first",
                        code="no_report")

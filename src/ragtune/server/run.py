@@ -20,17 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.errors import ConfigError, require
-from ragtune.server.app import (
-    DEFAULT_BODY_BYTES,
-    DEFAULT_CONCURRENCY,
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_QUEUE,
-    create_app,
-)
-from ragtune.server.auth import ENV_KEY, hash_key
+from ragtune.serve_options import ENV_KEY, ServeOptions
+from ragtune.server.app import create_app
+from ragtune.server.auth import hash_key
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8000
 HEADER_TIMEOUT_S = 10.0  # for a request's line and headers to arrive
 GRACE_S = 5  # for requests in flight to finish on SIGTERM/Ctrl-C before they are cancelled
 _TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
@@ -122,17 +115,17 @@ def server_options(header_timeout_s: float = HEADER_TIMEOUT_S) -> dict[str, Any]
     return {"http": header_deadline(AutoHTTPProtocol, header_timeout_s), "timeout_graceful_shutdown": GRACE_S}
 
 
-def serve(project: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, api_key: str | None = None,
-          allow_no_key: bool = False, max_concurrency: int | None = None, max_queue: int | None = None,
-          max_body_bytes: int | None = None, overrides: list[str] | None = None, log_level: str = "info",
-          say: Callable[[str], None] | None = None, max_tokens: int | None = None) -> None:
-    """Serve the project's variants as an OpenAI-compatible API at ``http://host:port/v1`` until stopped.
+def serve(project: str | Path, *, overrides: list[str] | None = None, log_level: str = "info",
+          say: Callable[[str], None] | None = None, options: ServeOptions | None = None, **settings: Any) -> None:
+    """Serve the project's variants as an OpenAI-compatible API at ``http://host:port/v1`` until stopped, with
+    ``options`` (default: ServeOptions') changed by ``settings`` (its fields by name: ``host="0.0.0.0"``...).
 
     ``api_key`` (default: $RAGTUNE_API_KEY) is the owner key, which reads every document; the project's
     ``access.keys`` read as their users or groups. Models load once the bind address and keys are checked.
-    ``max_tokens`` (default 1024) caps each answer's tokens.
     """
-    key = resolve_key(api_key)
+    o = ServeOptions.of(options, **settings)
+    host, port = o.host, o.port
+    key = resolve_key(o.api_key)
     uvicorn = require("uvicorn", extra="serve")
     say = say or (lambda line: print(line, file=sys.stderr, flush=True))
     shown = f"[{host}]" if ":" in host else host
@@ -142,19 +135,15 @@ def serve(project: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_POR
         say(f"serving {Path(project)} at http://{shown}:{port}/v1 - models: {', '.join(models)}; "
             f"{f'bearer keys: {names}' if names else 'no API key'}")
 
-    app = create_app(project, api_key_hash=hash_key(key) if key else None,
-                     max_concurrency=DEFAULT_CONCURRENCY if max_concurrency is None else max_concurrency,
-                     max_queue=DEFAULT_QUEUE if max_queue is None else max_queue,
-                     max_body_bytes=DEFAULT_BODY_BYTES if max_body_bytes is None else max_body_bytes,
-                     max_tokens=DEFAULT_MAX_TOKENS if max_tokens is None else max_tokens,
-                     overrides=overrides, preload=True, on_ready=ready)  # loads nothing yet; reads the keys
-    check_bind(host, bool(app.state.keys), allow_no_key)
+    app = create_app(project, api_key_hash=hash_key(key) if key else None, options=o, overrides=overrides,
+                     preload=True, on_ready=ready)  # loads nothing yet; reads the keys
+    check_bind(host, bool(app.state.keys), o.allow_no_key)
     say("loading the models ...")
     uvicorn.run(app, host=host, port=port, log_level=log_level, **server_options())
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any, host: str = DEFAULT_HOST, start_timeout_s: float = 60.0) -> Iterator[str]:
+def serve_in_thread(app: Any, host: str = ServeOptions.host, start_timeout_s: float = 60.0) -> Iterator[str]:
     """Serve ``app`` with uvicorn on a free port of ``host`` in a background thread (tests, notebooks,
     benchmarks); yields the base URL and stops the server on exit."""
     uvicorn = require("uvicorn", extra="serve")

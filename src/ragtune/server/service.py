@@ -17,8 +17,9 @@ from ragtune.answer import Answer, Answerer
 from ragtune.project import Project
 from ragtune.server.errors import INVALID, ApiError
 from ragtune.training.artifact import TRAINED_VARIANTS, is_trained
+from ragtune.variants import untrained
 
-ALWAYS = ("base", "rag")
+ALWAYS = untrained()  # base, rag: the configured generator answers them, no training needed
 
 
 class _BoundGenerator:

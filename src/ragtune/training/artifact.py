@@ -10,24 +10,25 @@ from typing import Any
 from ragtune.corpus.scan import file_hash
 from ragtune.errors import InputError
 from ragtune.project import Project
+from ragtune.variants import trained
 
 MANIFEST = "manifest.json"
-TRAINED_VARIANTS = ("ft", "hybrid")
+TRAINED_VARIANTS = trained()  # ft, hybrid: the variants registered with training data (ragtune.variants)
 
 
 def model_dir(project: Project, variant: str) -> Path:
-    """The folder of a variant's current model: ``models/<variant>``."""
-    return project.root / "models" / variant
+    """The folder of a variant's current model: ``models/<variant>`` (``Project.model_dir``)."""
+    return project.model_dir(variant)
 
 
 def work_dir(project: Project, variant: str) -> Path:
-    """Checkpoints and the live log of a variant's training run."""
-    return project.root / "models" / f".work-{variant}"
+    """Checkpoints and the live log of a variant's training run (``Project.work_dir``)."""
+    return project.work_dir(variant)
 
 
 def is_trained(project: Project, variant: str) -> bool:
     """Whether a variant has a finished model (its manifest is there), without reading the manifest."""
-    return (model_dir(project, variant) / MANIFEST).is_file()
+    return (project.model_dir(variant) / MANIFEST).is_file()
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -61,7 +62,7 @@ def model_status(project: Project, variant: str, kb: Any = None) -> ModelStatus:
     """
     from ragtune.index.kb import KnowledgeBase, content_fingerprint
 
-    folder = model_dir(project, variant)
+    folder = project.model_dir(variant)
     manifest = read_manifest(folder)
     status = ModelStatus(variant, folder, manifest)
     if manifest is None:
@@ -75,7 +76,7 @@ def model_status(project: Project, variant: str, kb: Any = None) -> ModelStatus:
             f"then, {current['version']} now): the model does not know the changed documents"
         )
     data = manifest.get("data") or {}
-    data_path = project.root / data.get("file", "")
+    data_path = project.path(data.get("file", ""))
     if data.get("file") and data_path.is_file() and file_hash(data_path) != data.get("sha256"):
         status.stale.append(f"{data['file']} changed after training")
     return status

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
+
+from ragtune import atomic
 
 WEIGHTS = "trainable.safetensors"
 OPTIMIZER = "optimizer.safetensors"
@@ -38,9 +39,7 @@ def save_checkpoint(folder: Path, step: int, model: Any, optimizer: Any, names: 
                 moments[f"{name}::{key}"] = value.detach().to("cpu").contiguous()
     save_file(moments, str(tmp / OPTIMIZER))
     (tmp / STATE).write_text(json.dumps({**state, "step": step}, indent=2), encoding="utf-8")
-    if target.exists():
-        shutil.rmtree(target)
-    os.rename(tmp, target)
+    atomic.swap_folder(tmp, target)
     for old in list_checkpoints(folder)[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
     return target

@@ -6,15 +6,17 @@ import json
 import shutil
 from pathlib import Path
 
+from ragtune import atomic
 from ragtune.errors import InputError
 from ragtune.progress import quiet_transformers
 from ragtune.project import Project
 from ragtune.training.artifact import MANIFEST, require_model
+from ragtune.variants import DEFAULT_TRAINED
 
 EXPORT_MANIFEST = "ragtune-manifest.json"
 
 
-def export_model(project: Project, out: str | Path, variant: str = "ft", merge: bool = False) -> Path:
+def export_model(project: Project, out: str | Path, variant: str = DEFAULT_TRAINED, merge: bool = False) -> Path:
     """Write a variant's model to ``out``.
 
     LoRA models: with ``merge``, the adapter folded into the base weights as a standalone transformers model
@@ -45,8 +47,5 @@ def export_model(project: Project, out: str | Path, variant: str = "ft", merge: 
     exported = {**manifest, "exported": {"variant": variant, "merged": bool(merge and manifest.get("method") == "lora"),
                                          "from": str(status.path), "stale": status.stale}}
     (tmp / EXPORT_MANIFEST).write_text(json.dumps(exported, indent=2), encoding="utf-8")
-    if out.exists():
-        out.rmdir()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp.rename(out)
+    atomic.swap_folder(tmp, out)  # ``out`` is absent or an empty folder (checked above)
     return out

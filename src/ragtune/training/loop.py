@@ -8,20 +8,26 @@ import math
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ragtune import atomic
 from ragtune.errors import RagtuneError
+from ragtune.models.dtype import autocast_dtype
 from ragtune.progress import bar
 from ragtune.training.batches import collate, epoch_batches, padding_share
 from ragtune.training.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint, trainable_state
 from ragtune.training.rows import IGNORE, Example
 
+if TYPE_CHECKING:
+    from ragtune.config import TrainingConfig
+
 
 @dataclass
 class LoopSettings:
-    """Optimization settings resolved from TrainingConfig."""
+    """Optimization settings: TrainingConfig's fields of the same names, with the learning rate (per method) and
+    autocast dtype resolved; built by ``from_config``."""
 
     learning_rate: float
     epochs: float
@@ -40,6 +46,13 @@ class LoopSettings:
     autocast: Any  # a torch dtype, or None for full precision
     device: str
     seed: int
+
+    @classmethod
+    def from_config(cls, cfg: TrainingConfig, **overrides: Any) -> LoopSettings:
+        """The settings of ``cfg`` (``cfg.lr()``, its dtype resolved for its device), then ``overrides`` by name."""
+        resolved = {"learning_rate": cfg.lr(), "autocast": autocast_dtype(cfg.dtype, cfg.device)}
+        values = {f.name: resolved[f.name] if f.name in resolved else getattr(cfg, f.name) for f in fields(cls)}
+        return cls(**{**values, **overrides})
 
 
 @dataclass
@@ -289,9 +302,8 @@ class TrainingLoop:
     def _save_best(self) -> None:
         from safetensors.torch import save_file
 
-        tmp = self.work / ".best.tmp"
-        save_file(trainable_state(self.model), str(tmp))
-        tmp.replace(self.work / "best.safetensors")
+        with atomic.replacing(self.work / "best.safetensors") as tmp:
+            save_file(trainable_state(self.model), str(tmp))
 
     def _load_best(self) -> None:
         import torch

@@ -10,16 +10,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ragtune import atomic
 from ragtune.corpus.scan import file_hash
 from ragtune.errors import ConfigError, InputError
 from ragtune.hardware import package_versions
+from ragtune.models.dtype import autocast_dtype, training_weights_dtype
 from ragtune.progress import quiet_transformers
-from ragtune.project import Project
-from ragtune.training.artifact import MANIFEST, TRAINED_VARIANTS, model_dir, model_status, work_dir
+from ragtune.project import DATA_KINDS, Project, data_file_name
+from ragtune.training.artifact import MANIFEST, TRAINED_VARIANTS, model_status
 from ragtune.training.loop import LoopResult, LoopSettings, TrainingLoop
 from ragtune.training.rows import encode_chat_rows, encode_text_rows, read_rows
+from ragtune.variants import DEFAULT_TRAINED, VARIANTS
 
-DATA_FILES = {"sft": "data/sft.jsonl", "raft": "data/raft.jsonl", "cpt": "data/cpt.jsonl"}
+DATA_FILES = {kind: data_file_name(kind) for kind in DATA_KINDS}  # data/sft.jsonl, ... (Project.data_file)
 
 
 @dataclass
@@ -59,36 +62,23 @@ class TrainReport:
 
 
 def data_file_for(variant: str, method: str) -> str:
-    """The training data a variant and method learn from."""
-    if variant not in TRAINED_VARIANTS:
+    """The training data a variant and method learn from: its registered data, or raw text for continued
+    pretraining (which stands in for question-answer rows only, not for RAFT rows)."""
+    data = spec.data if (spec := VARIANTS.get(variant)) else None
+    if data is None:
         raise InputError(f"cannot train variant {variant!r}: trained variants are {', '.join(TRAINED_VARIANTS)}")
     if method == "cpt":
-        if variant == "hybrid":
-            raise InputError("continued pretraining learns raw text, not RAFT rows: train the hybrid variant "
-                             "with --method lora or full")
+        if data != "sft":
+            raise InputError(f"continued pretraining learns raw text, not {data.upper()} rows: train the {variant} "
+                             "variant with --method lora or full")
         return DATA_FILES["cpt"]
-    return DATA_FILES["raft"] if variant == "hybrid" else DATA_FILES["sft"]
+    return DATA_FILES[data]
 
 
 def default_variants(method: str) -> list[str]:
-    """The variants a method trains when none is named: continued pretraining only feeds ft."""
-    return ["ft"] if method == "cpt" else list(TRAINED_VARIANTS)
-
-
-def autocast_dtype(dtype: str, device: str) -> Any:
-    """The autocast dtype for training (None = full precision)."""
-    import torch
-
-    from ragtune.hardware import cpu_has_native_bf16, warn_if_bf16_emulated
-
-    if dtype == "float32":
-        return None
-    if dtype == "bfloat16":
-        warn_if_bf16_emulated("training.dtype", dtype, device)
-        return torch.bfloat16
-    if device.startswith("cuda"):
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    return torch.bfloat16 if device == "cpu" and cpu_has_native_bf16() else None
+    """The variants a method trains when none is named: continued pretraining only feeds those learning sft rows
+    (ft)."""
+    return [v for v in TRAINED_VARIANTS if method != "cpt" or VARIANTS[v].data == "sft"]
 
 
 def base_model_spec(project: Project) -> str:
@@ -108,10 +98,7 @@ def _prepare_model(spec: str, method: str, project: Project) -> tuple[Any, Any]:
     from ragtune.generate.models import load_model_files, quiet_peft, resolve_model_path
 
     cfg = project.config.training
-    autocast = autocast_dtype(cfg.dtype, cfg.device)
-    # LoRA never updates the base weights: keep them in the autocast dtype (no re-cast at every matmul, half the
-    # memory), while the adapter PEFT adds stays in float32.
-    weights = autocast if method == "lora" and autocast is not None else torch.float32
+    weights = training_weights_dtype(method, autocast_dtype(cfg.dtype, cfg.device))
     model, tokenizer = load_model_files(resolve_model_path(spec), spec, weights, cfg.device)
     torch.manual_seed(cfg.seed)
     if method == "lora":
@@ -151,7 +138,7 @@ def _data_warnings(kb: Any, built: dict[str, Any]) -> list[str]:
             f"since (now version {head['version']}): run `ragtune data build` before training to include the changes"]
 
 
-def train_variant(project: Project, variant: str = "ft", method: str | None = None,
+def train_variant(project: Project, variant: str = DEFAULT_TRAINED, method: str | None = None,
                   resume: bool = False) -> TrainReport:
     """Train the model of one variant from the project's built data and save it under ``models/<variant>``.
 
@@ -163,7 +150,7 @@ def train_variant(project: Project, variant: str = "ft", method: str | None = No
     method = method or project.config.training.method
     cfg = project.config.training.model_copy(update={"method": method})  # per-method defaults follow ``method``
     rel = data_file_for(variant, method)
-    data_path = project.root / rel
+    data_path = project.path(rel)
     rows = read_rows(data_path)
     spec = base_model_spec(project)
     kb = KnowledgeBase(project)
@@ -175,19 +162,12 @@ def train_variant(project: Project, variant: str = "ft", method: str | None = No
     dev_rows = [r for r in rows if r.get("split") == "dev"]
     train = _encode(tokenizer, train_rows, method, cfg.max_seq_len, data_path)
     dev = _encode(tokenizer, dev_rows, method, cfg.max_seq_len, data_path) if dev_rows else []
-    settings = LoopSettings(
-        learning_rate=cfg.lr(), epochs=cfg.epochs, max_steps=cfg.max_steps, batch_size=cfg.batch_size,
-        batch_tokens=cfg.batch_tokens,
-        grad_accum=cfg.grad_accum, schedule=cfg.schedule, warmup_ratio=cfg.warmup_ratio,
-        weight_decay=cfg.weight_decay, max_grad_norm=cfg.max_grad_norm, eval_every=cfg.eval_every,
-        save_every=cfg.save_every, keep_checkpoints=cfg.keep_checkpoints, patience=cfg.patience,
-        autocast=autocast_dtype(cfg.dtype, cfg.device), device=cfg.device, seed=cfg.seed,
-    )
+    settings = LoopSettings.from_config(cfg)
     data_sha = file_hash(data_path)
     hyper = cfg.model_dump(exclude={"device"})
     hyper.update(method=method, learning_rate=settings.learning_rate)
     run_key = {"variant": variant, "base_model": spec, "data_sha256": data_sha, "hyperparameters": hyper}
-    work = work_dir(project, variant)
+    work = project.work_dir(variant)
     result = TrainingLoop(model, train, dev, tokenizer.pad_token_id, settings, work, run_key).run(resume=resume)
     manifest = {
         "variant": variant, "method": method, "base_model": spec, "hyperparameters": hyper,
@@ -209,7 +189,7 @@ def _versions() -> dict[str, str]:
 def _save(project: Project, variant: str, method: str, model: Any, tokenizer: Any, manifest: dict[str, Any],
           work: Path) -> Path:
     """Write the model next to the old one and swap it in, so a failure never leaves a half-written model."""
-    target = model_dir(project, variant)
+    target = project.model_dir(variant)
     tmp = target.parent / f".tmp-{variant}"
     shutil.rmtree(tmp, ignore_errors=True)
     model.config.use_cache = True
@@ -220,12 +200,7 @@ def _save(project: Project, variant: str, method: str, model: Any, tokenizer: An
     if (work / "log.jsonl").is_file():
         shutil.copy2(work / "log.jsonl", tmp / "log.jsonl")
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    old = target.parent / f".old-{variant}"
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    atomic.swap_folder(tmp, target)  # the old model goes aside to .old-<variant> until the new one is in place
     shutil.rmtree(work / "checkpoints", ignore_errors=True)
     (work / "best.safetensors").unlink(missing_ok=True)
     return target

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ragtune import atomic
 from ragtune.corpus.document import Chunk
 from ragtune.errors import ConfigError, StoreBusy, require
 from ragtune.index.snapshot import Snapshot
@@ -195,9 +196,7 @@ class LanceStore(ChunkStore):
     def _bump_generation(self) -> None:
         """Count a write (kept across drop(): a rebuilt table restarts its version numbers)."""
         self._snapshot_key = None
-        tmp = self.path / f"{GENERATION}.tmp"
-        tmp.write_text(str(self._generation() + 1))
-        os.replace(tmp, self.path / GENERATION)
+        atomic.write_text(self.path / GENERATION, str(self._generation() + 1))
 
     def archive(self, records: list[ChunkRecord]) -> None:
         if not records:
@@ -290,9 +289,7 @@ class LanceStore(ChunkStore):
             path.unlink(missing_ok=True)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(value, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic.write_json(path, value, indent=1, sort_keys=True)
 
     def meta_keys(self, prefix: str) -> list[str]:
         root = self.path / "meta"
