@@ -141,7 +141,8 @@ def number_guard(tokenizer: Any, tokenizer_lock: threading.Lock, start: int,
                 run = text[len(stripped):]
                 bracket = stripped.endswith("[")
                 ban = self._ban(row, allowed[row], run, bracket and bool(run), bracket and not run)
-                scores[row, : vocab.size][ban.to(scores.device)] = float("-inf")
+                size = min(vocab.size, scores.shape[1])  # a tokenizer may count tokens the model's head lacks
+                scores[row, :size][ban[:size].to(scores.device)] = float("-inf")
             return scores
 
     return NumberGuard()
