@@ -26,7 +26,6 @@ from example_project import example_project  # noqa: E402  (bench/ is the script
 METRICS = ("accuracy", "hallucination", "abstention", "unsupported", "faithfulness")
 
 
-
 def main() -> None:
     from ragtune import compare
     from ragtune.config import ArmConfig
@@ -84,7 +83,8 @@ def overhead(root: Path, questions: int, repeats: int, overrides: list[str]) -> 
     answerers = {mode: Answerer(Project.load(root, [*overrides, f"answer.numbers={mode}"]))
                  for mode in ("free", "sources")}
     asked = [p.question for p in load_test_split(answerers["free"].project)[1][:questions]]
-    answerers["sources"].ask_many(asked[:1])  # load the model and build the vocabulary table once
+    for answerer in answerers.values():  # load the model, retrieval and the vocabulary table before timing
+        answerer.ask_many(asked[:1])
     best: dict[str, tuple[float, int]] = {}
     for _ in range(repeats):
         for mode, answerer in answerers.items():

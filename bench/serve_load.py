@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import tempfile
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("RAGTUNE_PROGRESS", "0")
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "aldermoor"
+from example_project import EXAMPLE, example_project  # noqa: E402  (bench/ is the script folder)
 
 
 def main() -> None:
@@ -32,18 +30,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from ragtune import ingest, init_project
     from ragtune.data.questions import load_questions
     from ragtune.server.app import create_app
     from ragtune.server.load import run_load
     from ragtune.server.run import serve_in_thread
 
-    if args.project:
-        root = Path(args.project)
-    else:
-        root = Path(tempfile.mkdtemp(prefix="ragtune-bench-")) / "example"
-        init_project(root, example=EXAMPLE)
-        ingest(root)
+    root = example_project(args.project)
     questions = [p.question for p in load_questions(EXAMPLE / "questions" / "test.jsonl")[:40]]
     app = create_app(root, max_concurrency=args.concurrency, max_queue=max(32, 2 * args.clients), preload=True)
     models = [app.state.service.model_id(v) for v in ("base", "rag")]

@@ -58,7 +58,8 @@ def test_constrained_answers_write_only_their_sources_numbers(quill):
     """Batched, one at a time and streamed: every number a constrained answer writes is in its sources; the same
     model unconstrained writes numbers that are not (so the mask is what keeps them out)."""
     settings = ["generation.max_new_tokens=40"]
-    free = Answerer(Project.load(quill, settings)).ask_many(QUESTIONS)
+    unmasked = Answerer(Project.load(quill, settings))
+    free = unmasked.ask_many(QUESTIONS)
     kept = Answerer(Project.load(quill, [*settings, "answer.numbers=sources"]))
     constrained = kept.ask_many(QUESTIONS)
     outside_free = []
@@ -74,5 +75,5 @@ def test_constrained_answers_write_only_their_sources_numbers(quill):
     streamed = kept.ask(QUESTIONS[-1], on_token=pieces.append)
     assert streamed.text == constrained[-1].text and "".join(pieces).strip() == streamed.text  # fp32 greedy
     assert kept.ask(QUESTIONS[-1]).text == constrained[-1].text
-    base = kept.ask("When was Quill & Co founded?", variant="base")  # nothing retrieved: nothing constrained
-    assert base.sources == []
+    founded = "When was Quill & Co founded?"  # base retrieves nothing, so nothing masks its numbers
+    assert kept.ask(founded, variant="base").text == unmasked.ask(founded, variant="base").text

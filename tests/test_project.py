@@ -53,7 +53,7 @@ def test_default_layout_and_absolute_paths(tmp_path):
 
 
 def test_helpers_keep_their_paths(custom):
-    from ragtune.evaluate.runs import RUNS, latest_run, new_run_folder
+    from ragtune.evaluate.runs import latest_run, new_run_folder
     from ragtune.training.artifact import model_dir, work_dir
     from ragtune.training.trainer import DATA_FILES, data_file_for
 
@@ -61,7 +61,6 @@ def test_helpers_keep_their_paths(custom):
     assert DATA_FILES == {"sft": "data/sft.jsonl", "raft": "data/raft.jsonl", "cpt": "data/cpt.jsonl"}
     assert {custom.path(data_file_for(v, m)) for v, m in (("ft", "lora"), ("hybrid", "full"), ("ft", "cpt"))} == {
         custom.data_file("sft"), custom.data_file("raft"), custom.data_file("cpt")}
-    assert RUNS == "runs"
     folder = new_run_folder(custom)
     assert folder.parent == custom.runs_dir and folder == custom.run_dir(folder.name) and folder.is_dir()
     (folder / "results.json").write_text("{}", encoding="utf-8")

@@ -33,14 +33,13 @@ def test_get_names_the_known_variants():
 
 
 def test_code_reads_the_registry():
-    from ragtune.answer import PROMPTS, RETRIEVING, VARIANTS
+    from ragtune.answer import PROMPTS
     from ragtune.evaluate.aggregate import costs
     from ragtune.recommendation.results import SIMPLICITY
     from ragtune.server.service import ALWAYS
     from ragtune.training import TRAINED_VARIANTS
     from ragtune.training.trainer import DATA_FILES, data_file_for, default_variants
 
-    assert variants.names() == VARIANTS and set(RETRIEVING) == {"rag", "hybrid"}
     assert TRAINED_VARIANTS == ("ft", "hybrid") and ALWAYS == ("base", "rag")
     assert SIMPLICITY == {"base": 0, "rag": 1, "ft": 2, "hybrid": 3}
     assert {v.prompt for v in variants.VARIANTS.values()} <= set(PROMPTS)

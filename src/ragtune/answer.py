@@ -20,8 +20,6 @@ from ragtune.index.store.base import Filters, Hit
 from ragtune.project import Project
 from ragtune.variants import DEFAULT_ASK
 
-VARIANTS = variants.names()  # kept for importers: the registry (ragtune.variants) is the source
-RETRIEVING = frozenset(variants.retrieving())
 PROMPTS: dict[str, Callable[[str, list[Hit]], list[dict[str, str]]]] = {  # Variant.prompt -> its messages
     "base": lambda question, hits: prompt.base_messages(question),
     "rag": prompt.rag_messages,
@@ -139,13 +137,12 @@ class Answerer:
             per_question = (time.perf_counter() - started) / max(len(questions), 1)
         return [PROMPTS[spec.prompt](q, h) for q, h in zip(questions, hits)], hits, per_question
 
-    def _numbers(self, variant: str, questions: list[str], hits: list[list[Hit]]) -> dict[str, list]:
-        """The generation keyword ``numbers`` (one AllowedNumbers per question) under ``answer.numbers: sources``
-        for a retrieving variant; no keyword otherwise."""
+    def _numbers(self, variant: str, questions: list[str], hits: list[list[Hit]]) -> list[AllowedNumbers] | None:
+        """The numbers each answer may write under ``answer.numbers: sources`` (a retrieving variant's sources and
+        question); None when they are free."""
         if not variants.get(variant).retrieves or self.project.config.answer.numbers != "sources":
-            return {}
-        return {"numbers": [AllowedNumbers.of([q, *(source_text(h) for h in hs)], len(hs))
-                            for q, hs in zip(questions, hits)]}
+            return None
+        return [AllowedNumbers.of([q, *(source_text(h) for h in hs)], len(hs)) for q, hs in zip(questions, hits)]
 
     def _learned_hidden(self, variant: str, allowed: frozenset[str]) -> tuple[int, int]:
         """How many documents the variant's model learned from (those of the knowledge-base version its data was
@@ -186,7 +183,8 @@ class Answerer:
         allowed = self._allowed(variant, reader)
         (messages,), (hits,), retrieval_s = self._messages([question], variant, k, filters, allowed)
         generator, warnings = self._generator_and_warnings(variant, allowed)
-        numbers = {k: v[0] for k, v in self._numbers(variant, [question], [hits]).items()}
+        rules = self._numbers(variant, [question], [hits])
+        numbers = {} if rules is None else {"numbers": rules[0]}  # only local generators take the keyword
         if on_token is None:
             gen = generator.chat(messages, **numbers)
             return self._finish(question, variant, hits, retrieval_s, gen.text, gen.latency_s, gen.first_token_s,
@@ -217,7 +215,8 @@ class Answerer:
         allowed = self._allowed(variant, reader)
         messages, hits, retrieval_s = self._messages(questions, variant, k, filters, allowed)
         generator, warnings = self._generator_and_warnings(variant, allowed)
-        generations = generator.chat_batch(messages, **self._numbers(variant, questions, hits))
+        rules = self._numbers(variant, questions, hits)
+        generations = generator.chat_batch(messages, **({} if rules is None else {"numbers": rules}))
         return [self._finish(q, variant, h, retrieval_s, g.text, g.latency_s, g.first_token_s, g.prompt_tokens,
                              g.completion_tokens, warnings) for q, h, g in zip(questions, hits, generations)]
 

@@ -26,9 +26,11 @@ StrPath = str | os.PathLike[str]
 
 
 @contextmanager
-def replacing(path: StrPath) -> Iterator[Path]:
+def replacing(path: StrPath, durable: bool = True) -> Iterator[Path]:
     """Yield a new, empty temporary file beside ``path`` for the block to write; when the block ends without an
     error the file is fsynced and moved onto ``path``. On an error it is removed and ``path`` is left as it was.
+    ``durable=False`` skips both fsyncs (still atomic, not crash-durable): for files rewritten often or large ones
+    whose loss a rerun repairs (a store's counters beside data the store itself does not fsync, best weights).
 
     For writers that want a file name (``safetensors.torch.save_file``); text and JSON have the functions below.
     """
@@ -40,7 +42,8 @@ def replacing(path: StrPath) -> Iterator[Path]:
     tmp = _create_temp(target, 0o666 if mode is None else mode | 0o600)  # owner read/write only while writing
     try:
         yield tmp
-        _fsync_file(tmp)
+        if durable:
+            _fsync_file(tmp)
         if mode is not None:
             os.chmod(tmp, mode)  # exactly the target's bits (the umask may have taken some off at creation)
         os.replace(tmp, target)
@@ -48,24 +51,25 @@ def replacing(path: StrPath) -> Iterator[Path]:
         with suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(target.parent)
+    if durable:
+        _fsync_dir(target.parent)
 
 
-def write_bytes(path: StrPath, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with replacing(path) as tmp, open(tmp, "wb") as handle:
+def write_bytes(path: StrPath, data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically (``durable`` as in ``replacing``)."""
+    with replacing(path, durable) as tmp, open(tmp, "wb") as handle:
         handle.write(data)
 
 
-def write_text(path: StrPath, text: str, encoding: str = "utf-8") -> None:
+def write_text(path: StrPath, text: str, encoding: str = "utf-8", durable: bool = True) -> None:
     """Write ``text`` to ``path`` atomically (no newline translation: ``\\n`` is written as is)."""
-    write_bytes(path, text.encode(encoding))
+    write_bytes(path, text.encode(encoding), durable)
 
 
-def write_json(path: StrPath, obj: Any, **json_kwargs: Any) -> None:
+def write_json(path: StrPath, obj: Any, *, durable: bool = True, **json_kwargs: Any) -> None:
     """Write ``json.dumps(obj, **json_kwargs)`` (as UTF-8, no trailing newline) to ``path`` atomically. The object
     is serialised before anything is written, so one that JSON cannot hold leaves no trace."""
-    write_text(path, json.dumps(obj, **json_kwargs))
+    write_text(path, json.dumps(obj, **json_kwargs), durable=durable)
 
 
 def write_jsonl(path: StrPath, rows: Iterable[Any], **json_kwargs: Any) -> None:

@@ -230,7 +230,7 @@ def build_data(project: Project) -> BuildReport:
     summary.update(created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    settings=cfg.model_dump(), train_file=str(train_path) if train_path else None,
                    test_file=str(test_path) if test_path else None)
-    project.build_report.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    atomic.write_json(project.build_report, summary, indent=2, ensure_ascii=False)
     return report
 
 

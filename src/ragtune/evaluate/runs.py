@@ -9,9 +9,7 @@ from typing import Any
 
 from ragtune import atomic
 from ragtune.errors import InputError
-from ragtune.project import RUNS_DIR, Project
-
-RUNS = RUNS_DIR  # the runs folder's name (Project.runs_dir)
+from ragtune.project import Project
 
 
 def new_run_folder(project: Project) -> Path:

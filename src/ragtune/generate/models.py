@@ -9,36 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.errors import ConfigError, RagtuneError
-from ragtune.models.cache import clear_loaded, folder_stamp, loaded
-from ragtune.models.dtype import CPU_AUTO_DTYPE, pick_dtype  # the measurements behind CPU generation's float32
-from ragtune.models.gguf import (
-    COMPLETE_MARKER,
-    cache_root,
-    cached_conversion,
-    convert_gguf,
-    gguf_folder,
-    is_complete,
-    models_dir,
-)
+from ragtune.models.cache import folder_stamp, loaded
+from ragtune.models.dtype import pick_dtype  # ragtune.models.dtype keeps the measurements behind each choice
+from ragtune.models.gguf import cached_conversion, is_complete, models_dir
 from ragtune.models.resolve import BUNDLED_GENERATORS as BUNDLED
-from ragtune.models.resolve import GENERATION, bundled_file, hub_unavailable, looks_like_hub_id, resolve_model_path
+from ragtune.models.resolve import GENERATION, bundled_file, hub_unavailable, resolve_model_path
 from ragtune.progress import quiet_transformers
 
-__all__ = [  # the resolution, conversion, dtype and cache helpers are re-exported from ragtune.models
+__all__ = [  # loading lives here; the helpers from ragtune.models.{resolve,gguf,dtype} that callers import from here
     "BUNDLED",
-    "COMPLETE_MARKER",
-    "CPU_AUTO_DTYPE",
     "bundled_gguf",
-    "cache_root",
     "cached_conversion",
-    "clear_loaded",
-    "convert_gguf",
     "generation_lock",
-    "gguf_folder",
     "is_complete",
     "load_causal_lm",
     "load_model_files",
-    "looks_like_hub_id",
     "merge_adapter",
     "models_dir",
     "pick_dtype",

@@ -95,10 +95,12 @@ _VOCABULARIES: weakref.WeakKeyDictionary[Any, _Vocabulary] = weakref.WeakKeyDict
 _VOCABULARY_LOCK = threading.Lock()
 
 
-def _vocabulary(tokenizer: Any) -> _Vocabulary:
+def _vocabulary(tokenizer: Any, tokenizer_lock: threading.Lock) -> _Vocabulary:
+    """The tokenizer's table, built once (under its lock: fast tokenizers dislike concurrent calls)."""
     with _VOCABULARY_LOCK:
         if tokenizer not in _VOCABULARIES:
-            _VOCABULARIES[tokenizer] = _Vocabulary(tokenizer)
+            with tokenizer_lock:
+                _VOCABULARIES[tokenizer] = _Vocabulary(tokenizer)
         return _VOCABULARIES[tokenizer]
 
 
@@ -109,11 +111,15 @@ def number_guard(tokenizer: Any, tokenizer_lock: threading.Lock, start: int,
     import torch
     from transformers import LogitsProcessor
 
-    vocab = _vocabulary(tokenizer)
+    vocab = _vocabulary(tokenizer, tokenizer_lock)
+    rows = [i for i, r in enumerate(allowed) if r is not None]
+    width = max(allowed[i].longest for i in rows) + 4 if rows else 0  # tokens that hold any open run
 
     class NumberGuard(LogitsProcessor):
         def __init__(self) -> None:
             self._banned: list[dict[tuple[str, bool, bool], Any]] = [{} for _ in allowed]
+            self._size: int | None = None  # the vocabulary the model's head scores (a tokenizer may count more)
+            self._device: Any = None
 
         def _ban(self, row: int, rule: AllowedNumbers, run: str, citation: bool, bracket: bool) -> Any:
             """The mask of tokens row ``row`` may not write next (True: banned)."""
@@ -127,12 +133,12 @@ def number_guard(tokenizer: Any, tokenizer_lock: threading.Lock, start: int,
                 ban[[i for i, fine in zip(vocab.digit_ids, ok) if not fine]] = True
                 if bool(ban.all()):  # nothing may follow (cannot happen with single-digit tokens): leave it free
                     ban[:] = False
-                self._banned[row][key] = ban
+                self._banned[row][key] = ban[: self._size].to(self._device)
             return self._banned[row][key]
 
         def __call__(self, input_ids: Any, scores: Any) -> Any:
-            width = max((r.longest for r in allowed if r is not None), default=0) + 4
-            rows = [i for i, r in enumerate(allowed) if r is not None]
+            if self._size is None:
+                self._size, self._device = min(vocab.size, scores.shape[1]), scores.device
             tails = input_ids[rows, max(start, input_ids.shape[1] - width):].tolist()
             with tokenizer_lock:
                 texts = tokenizer.batch_decode(tails, skip_special_tokens=True)
@@ -141,8 +147,7 @@ def number_guard(tokenizer: Any, tokenizer_lock: threading.Lock, start: int,
                 run = text[len(stripped):]
                 bracket = stripped.endswith("[")
                 ban = self._ban(row, allowed[row], run, bracket and bool(run), bracket and not run)
-                size = min(vocab.size, scores.shape[1])  # a tokenizer may count tokens the model's head lacks
-                scores[row, :size][ban[:size].to(scores.device)] = float("-inf")
+                scores[row, : self._size].masked_fill_(ban, float("-inf"))
             return scores
 
     return NumberGuard()

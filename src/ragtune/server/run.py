@@ -139,7 +139,8 @@ def serve(project: str | Path, *, overrides: list[str] | None = None, log_level:
                      preload=True, on_ready=ready)  # loads nothing yet; reads the keys
     check_bind(host, bool(app.state.keys), o.allow_no_key)
     say("loading the models ...")
-    uvicorn.run(app, host=host, port=port, log_level=log_level, **server_options())
+    # Server(...).run(), not uvicorn.run: a failed start raises instead of exiting the caller's process
+    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, **server_options())).run()
 
 
 @contextlib.contextmanager

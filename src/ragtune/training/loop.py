@@ -302,7 +302,7 @@ class TrainingLoop:
     def _save_best(self) -> None:
         from safetensors.torch import save_file
 
-        with atomic.replacing(self.work / "best.safetensors") as tmp:
+        with atomic.replacing(self.work / "best.safetensors", durable=False) as tmp:
             save_file(trainable_state(self.model), str(tmp))
 
     def _load_best(self) -> None:

@@ -196,7 +196,7 @@ class LanceStore(ChunkStore):
     def _bump_generation(self) -> None:
         """Count a write (kept across drop(): a rebuilt table restarts its version numbers)."""
         self._snapshot_key = None
-        atomic.write_text(self.path / GENERATION, str(self._generation() + 1))
+        atomic.write_text(self.path / GENERATION, str(self._generation() + 1), durable=False)  # as the tables
 
     def archive(self, records: list[ChunkRecord]) -> None:
         if not records:
@@ -289,7 +289,7 @@ class LanceStore(ChunkStore):
             path.unlink(missing_ok=True)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_json(path, value, indent=1, sort_keys=True)
+        atomic.write_json(path, value, durable=False, indent=1, sort_keys=True)  # LanceDB does not fsync either
 
     def meta_keys(self, prefix: str) -> list[str]:
         root = self.path / "meta"
