@@ -263,10 +263,10 @@ def test_access_keys_count_as_keys_for_a_non_loopback_bind(tmp_path, monkeypatch
     monkeypatch.setenv(KEY_ENV, ENV_KEY)
     monkeypatch.delenv("RAGTUNE_API_KEY", raising=False)
     started: list = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append((app, options)))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: started.append(server.config))
     serve(root, host="0.0.0.0", port=1, say=lambda line: None)
-    (app, options), = started
-    assert options["host"] == "0.0.0.0" and [k.name for k in app.state.keys] == ["hr-app", "staff-app", "hana-app"]
+    (config,) = started
+    assert config.host == "0.0.0.0" and [k.name for k in config.app.state.keys] == ["hr-app", "staff-app", "hana-app"]
     no_keys = access_project(tmp_path / "open", access=access_section(keys=[]))
     with pytest.raises(ConfigError, match="access.keys"):
         serve(no_keys, host="0.0.0.0", port=1, say=lambda line: None)
