@@ -28,8 +28,8 @@ def main() -> None:
     args = parser.parse_args()
     project = Project.load(args.project)
     kb = KnowledgeBase(project)
-    documents = kb.manifest()["documents"]
-    texts = {s: [source_text(Hit(c, 0.0)) for c in kb.store.get(e["chunks"])] for s, e in documents.items()}
+    documents = kb.manifest().documents
+    texts = {s: [source_text(Hit(c, 0.0)) for c in kb.store.get(e.chunks)] for s, e in documents.items()}
     path = Path(args.project) / project.config.data.test
     rows = [json.loads(line) for line in path.with_suffix(".jsonl").read_text(encoding="utf-8").splitlines() if line]
     right = flagged = changed = caught = 0

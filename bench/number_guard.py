@@ -51,7 +51,7 @@ def main() -> None:
                               set={"answer.numbers": "sources", "answer.grounding": "abstain"}))
     run = compare(example_project(args.project), variants=variants, arms=arms, limit=args.limit,
                   overrides=["evaluation.latency_probes=0", *args.overrides])
-    res = run.results
+    res = run.results.to_json()
     print(f"CPU: {cpu_class()}; {args.limit} questions; run {run.folder}")
     print(f"{'arm':<24}" + "".join(f"{m:>22}" for m in METRICS) + f"{'tokens/s':>10}")
     for arm, metrics in res["metrics"].items():

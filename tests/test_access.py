@@ -51,7 +51,7 @@ def visible_sources(root, reader, question: str = "salary leave budget office", 
 
 
 def manifest_labels(root) -> dict[str, list[str]]:
-    return {s: d["labels"] for s, d in KnowledgeBase(Project.load(root)).manifest()["documents"].items()}
+    return {s: d.labels for s, d in KnowledgeBase(Project.load(root)).manifest().documents.items()}
 
 
 def test_rules_sidecars_and_the_default_label_documents_and_readers_see_only_theirs(labelled_project):

@@ -12,6 +12,7 @@ from conftest import EXAMPLE, read_jsonl, set_config
 from ragtune.errors import InputError
 from ragtune.evaluate import questions
 from ragtune.evaluate.metrics import AGGREGATES
+from ragtune.results import RunResults, load_results, load_samples
 
 RETRIEVAL = ("recall", "mrr", "ndcg")
 FAST = ["data.paraphrases=1", "data.raft_paraphrases=0", "data.raft_distractors=1", "training.max_steps=4",
@@ -82,14 +83,18 @@ def test_compare_writes_the_three_artifacts_with_every_arm_and_metric(run):
     assert any(v is not None for v in verdicts) and results["metrics"]["rag"]["judge"]["n"] > 0
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert all(name in html for name in names) and "<svg" in html
+    # the example's run round-trips through the models, and compare returned what it wrote
+    assert load_results(folder).to_json() == results == result.results.to_json()
+    assert [s.to_json() for s in load_samples(folder)] == samples
+    assert set(results) == set(RunResults.model_fields) - {"schema_version"} | {"schema"}
 
 
 @pytest.mark.slow
 def test_freshness_rag_picks_up_the_changed_fact_that_ft_misses(run):
     root, result, _ = run
-    fresh = result.results["freshness"]
-    assert fresh["documents"] == {"added": 1, "changed": 9, "removed": 1}
-    assert fresh["kb_after"] != fresh["kb_before"] and fresh["reindex_s"] > 0
+    fresh = result.results.freshness
+    assert fresh.documents == {"added": 1, "changed": 9, "removed": 1}
+    assert fresh.kb_after != fresh.kb_before and fresh.reindex_s > 0
     samples = read_jsonl(result.folder / "samples.jsonl")
     after = {(s["arm"], s["id"]): s for s in samples if s["phase"] == "fresh_after"}
     before = {(s["arm"], s["id"]): s for s in samples if s["phase"] == "fresh_before"}
@@ -98,13 +103,13 @@ def test_freshness_rag_picks_up_the_changed_fact_that_ft_misses(run):
     assert picked_up, "rag answered no changed fact with its new value after the update"
     assert all(after[("ft", q)]["outcome"] != "new" for q in picked_up)
     assert all(s["answer"] == before[key]["answer"] for key, s in after.items() if key[0] == "ft")
-    assert fresh["arms"]["ft"]["reused_answers"] and not fresh["arms"]["rag"]["reused_answers"]
-    assert fresh["arms"]["rag"]["after"]["new"] > fresh["arms"]["ft"]["after"]["new"]
+    assert fresh.arms["ft"].reused_answers and not fresh.arms["rag"].reused_answers
+    assert fresh.arms["rag"].after["new"] > fresh.arms["ft"].after["new"]
     # the project's own documents and knowledge base are untouched
     from ragtune.index.kb import KnowledgeBase
     from ragtune.project import Project
 
-    assert KnowledgeBase(Project.load(root)).head() == fresh["kb_before"]
+    assert KnowledgeBase(Project.load(root)).head() == fresh.kb_before
     assert (root / "documents" / "products" / "x100-end-of-life-notice.txt").is_file()
     assert not (result.folder / "freshness-workspace").exists()
 
@@ -214,10 +219,10 @@ def test_compare_with_freshness_runs_on_a_postgresql_store(tmp_path, pg_url, mon
     head = KnowledgeBase(Project.load(root)).head()
     overrides = [o for o in FAST if not o.startswith("evaluation.judge")]
     result = compare(root, variants=["base", "rag"], freshness=True, limit=4, overrides=overrides)
-    fresh = result.results["freshness"]
-    assert fresh["kb_before"] == head and fresh["kb_after"] != head and fresh["questions"] == 3
-    assert set(fresh["arms"]) == {"base", "rag"} and fresh["arms"]["base"]["reused_answers"]
-    assert result.results["performance"]["rag"]["index_mb"] > 0.5  # the schema's tables and indexes
+    fresh = result.results.freshness
+    assert fresh.kb_before == head and fresh.kb_after != head and fresh.questions == 3
+    assert set(fresh.arms) == {"base", "rag"} and fresh.arms["base"].reused_answers
+    assert result.results.perf("rag").index_mb > 0.5  # the schema's tables and indexes
     assert KnowledgeBase(Project.load(root)).head() == head
     with psycopg.connect(pg_url) as conn:
         left = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", [f"{schema}_fresh_%"]).fetchall()

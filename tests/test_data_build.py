@@ -13,7 +13,7 @@ import pytest
 from conftest import SERVE_DOCS, read_jsonl
 
 from ragtune import build_data, ingest
-from ragtune.data.build import trained_questions
+from ragtune.data.build import BuildReport
 from ragtune.data.questions import QAPair
 from ragtune.data.raft import contains_answer
 from ragtune.progress import set_progress, set_progress_lines
@@ -122,7 +122,7 @@ def test_trained_count_holds_the_synthetic_questions(make_project):
     ingest(root)
     report = build_data(root)
     assert report.questions == 0 and report.synthetic >= 3
-    assert trained_questions(built(root)) == report.trained_questions == report.synthetic
+    assert BuildReport.from_dict(built(root), root).trained_questions == report.trained_questions == report.synthetic
     run = root / "runs" / "by-hand"
     run.mkdir(parents=True)
     accuracy = {"mean": 0.5, "low": 0.4, "high": 0.6, "n": 60}
@@ -132,8 +132,8 @@ def test_trained_count_holds_the_synthetic_questions(make_project):
     caveats = "\n".join(recommend(root, run, save=False).caveats)  # the count compare and recommend pass on
     assert f"fine-tuning had only {report.synthetic} training questions (ft; " in caveats
     assert "paraphrases not counted" in caveats
-    assert trained_questions({"questions": 5, "synthetic": 7}) == 12  # a build.json written before the count
-    assert trained_questions({}) is None
+    assert BuildReport.from_dict({"questions": 5, "synthetic": 7}, root).trained_questions == 12  # written before
+    assert BuildReport.from_dict({}, root).trained_questions is None
 
 
 def test_every_template_answer_is_found_in_its_chunk_by_rafts_matcher(example_project):

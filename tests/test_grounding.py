@@ -262,7 +262,7 @@ def test_compare_measures_each_policy_as_an_arm(quill, tmp_path):
     run = ragtune.compare(root, variants=["rag"], arms=arms, train_missing=False, log=lambda line: None,
                           overrides=["evaluation.latency_probes=0", "evaluation.bootstrap=200",
                                      "generation.max_new_tokens=24"])
-    metrics = run.results["metrics"]
+    metrics = run.results.to_json()["metrics"]
     assert set(metrics) == {"rag", "rag-abstain", "rag-extract"}
     samples = [json.loads(line) for line in (run.folder / "samples.jsonl").read_text().splitlines()]
     by = {(s["arm"], s["id"]): s for s in samples}
@@ -329,6 +329,7 @@ def test_the_page_shows_an_unsupported_badge_with_the_reasons(page, page_errors,
         page.goto(f"{url}/")
         page.wait_for_selector("#models input[value='pumps:rag']")
         page.uncheck("#models input[value='pumps:base']")
+        page.uncheck("#models input[value='pumps:few-shot']")
         page.fill("#question", "How long is the warranty?")
         page.click("#submit")
         card = ".answer[data-model='pumps:rag']"

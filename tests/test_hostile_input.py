@@ -128,8 +128,8 @@ def test_an_unexpected_error_in_one_file_skips_that_file_with_the_error(make_pro
     assert report.added == ["fleet.md"] and report.version == first.version + 1
     reason = dict(report.skipped)["notes.txt"]
     assert "RuntimeError: parser bug" in reason and "previous version kept" in reason
-    kept = KnowledgeBase(Project.load(root)).manifest()["documents"]["notes.txt"]
-    assert kept == KnowledgeBase(Project.load(root)).manifest(first.version)["documents"]["notes.txt"]
+    kept = KnowledgeBase(Project.load(root)).manifest().documents["notes.txt"]
+    assert kept == KnowledgeBase(Project.load(root)).manifest(first.version).documents["notes.txt"]
 
 
 def test_symlinks_in_documents_are_skipped_by_name(make_project, tmp_path):
@@ -204,7 +204,7 @@ def test_a_file_that_grows_over_a_limit_keeps_its_previous_version(make_project)
     report = ingest(root)
     assert "previous version kept" in dict(report.skipped)["returns.md"]
     assert report.version == first.version  # nothing changed
-    assert KnowledgeBase(Project.load(root)).manifest()["documents"]["returns.md"]["chunks"]
+    assert KnowledgeBase(Project.load(root)).manifest().documents["returns.md"].chunks
 
 
 # -- 4. config mistakes name the key ----------------------------------------------------------------------

@@ -55,7 +55,7 @@ def state(root) -> tuple[int | None, set[str], object]:
 
 def committed_ids(root) -> set[str]:
     kb = KnowledgeBase(Project.load(root))
-    return {cid for d in kb.manifest()["documents"].values() for cid in d["chunks"]}
+    return {cid for d in kb.manifest().documents.values() for cid in d.chunks}
 
 
 def wait_for(predicate, timeout: float = 120.0) -> None:

@@ -128,8 +128,8 @@ def test_migrate_round_trips_lancedb_to_postgresql_to_lancedb(project, pg_target
 
     v1 = on_lance.manifest(1)
     assert on_lance.rollback(1) == 3  # the archive came along: nothing is re-embedded
-    assert on_lance.store.ids() == {c for d in v1["documents"].values() for c in d["chunks"]}
-    assert {on_lance.store.labels()[c] == ["hr"] for c in v1["documents"]["hr/leave.md"]["chunks"]} == {True}
+    assert on_lance.store.ids() == {c for d in v1.documents.values() for c in d.chunks}
+    assert {on_lance.store.labels()[c] == ["hr"] for c in v1.documents["hr/leave.md"].chunks} == {True}
     hits = on_lance.store.search_keyword("leave", 5, allowed=["hr"])
     assert hits and "27 days" in hits[0].chunk.text
 

@@ -58,6 +58,7 @@ def test_status_names_the_kb_version_and_models(base_url, project):
     assert status["kb"]["documents"] == len(SERVE_DOCS) and status["kb"]["chunks"] >= len(SERVE_DOCS)
     assert status["kb"]["created"]
     assert status["models"] == [{"id": "pumps:base", "variant": "base", "stale": []},
+                                {"id": "pumps:few-shot", "variant": "few-shot", "stale": []},
                                 {"id": "pumps:rag", "variant": "rag", "stale": []}]
 
 
@@ -99,11 +100,13 @@ def test_api_key_guards_api_and_report_but_not_the_page(project):
 def test_page_streams_variants_side_by_side_with_sources(page, page_errors, base_url):
     page.goto(f"{base_url}/")
     page.wait_for_selector("#models input[value='pumps:rag']")
-    assert page.eval_on_selector_all("#models input", "els => els.map(e => e.value)") == ["pumps:base", "pumps:rag"]
+    models = page.eval_on_selector_all("#models input", "els => els.map(e => e.value)")
+    assert models == ["pumps:base", "pumps:few-shot", "pumps:rag"]
     assert page.get_attribute("#kb", "data-version") == "1"
     assert "3 documents" in page.inner_text("#kb")
     assert page.is_hidden("#report-link")  # no compare run yet
     page.check("#models input[value='pumps:base']")
+    page.uncheck("#models input[value='pumps:few-shot']")
     page.check("#models input[value='pumps:rag']")
     page.fill("#max-tokens", "24")
     page.fill("#question", QUESTION)

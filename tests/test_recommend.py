@@ -357,7 +357,7 @@ def test_missing_freshness_comparisons_and_null_metrics_do_not_crash():
     assert rec.excluded["base"] == "no accuracy measured"
     assert any("no paired accuracy comparison" in c for c in rec.caveats)
     assert any("no p95 latency measured for base, ft" in c for c in rec.caveats)
-    json.dumps(rec.to_dict())
+    json.dumps(rec.to_json())
     assert recommend({}, ConstraintsConfig()).choice is None
     assert (
         recommend({"arms": [{"name": "rag", "variant": "rag"}], "metrics": {"rag": None}}, ConstraintsConfig()).choice
@@ -397,9 +397,9 @@ def test_caveats_name_few_questions_little_training_data_stale_models_and_unknow
     assert quiet.caveats == []
 
 
-def test_to_dict_and_lines_carry_the_recommendation():
+def test_to_json_and_lines_carry_the_recommendation():
     rec = recommend(_tie(), ConstraintsConfig(traceable=True))
-    data = json.loads(json.dumps(rec.to_dict()))
+    data = json.loads(json.dumps(rec.to_json()))
     assert set(data) == {"choice", "variant", "reasons", "excluded", "ranking", "caveats", "constraints"}
     assert data["choice"] == "rag" and data["constraints"]["traceable"] is True
     lines = rec.lines()

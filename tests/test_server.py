@@ -57,7 +57,7 @@ def post(url: str, body: bytes | str, **headers: str) -> httpx.Response:
 
 
 def test_models_lists_base_and_rag_until_models_are_trained(client, base_url):
-    assert [m.id for m in client.models.list().data] == ["pumps:base", "pumps:rag"]
+    assert [m.id for m in client.models.list().data] == ["pumps:base", "pumps:few-shot", "pumps:rag"]
     assert client.models.retrieve("pumps:rag").id == "pumps:rag"
     assert httpx.get(f"{base_url}/health").json() == {"status": "ok"}
 
@@ -172,7 +172,7 @@ def test_a_client_that_goes_away_stops_generation(app, base_url):
     while limiter.running and time.monotonic() < deadline:
         time.sleep(0.02)
     assert limiter.running == 0
-    lock = generation_lock(app.state.service.answerer.generator.model)
+    lock = generation_lock(app.state.service.runtime.generator.model)
     assert lock.acquire(timeout=5), "generation went on after the client left"  # 1000 tokens would take minutes
     lock.release()
 
@@ -240,7 +240,7 @@ def test_api_key_guards_v1_but_not_health(project):
         with pytest.raises(openai.AuthenticationError):
             openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0).models.list()
         good = openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, max_retries=0)
-        assert [m.id for m in good.models.list().data] == ["pumps:base", "pumps:rag"]
+        assert [m.id for m in good.models.list().data] == ["pumps:base", "pumps:few-shot", "pumps:rag"]
         assert httpx.get(f"{url}/v1/models", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
 
 

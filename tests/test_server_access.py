@@ -187,7 +187,8 @@ def test_a_wrong_or_missing_key_is_401_and_any_valid_key_lists_models_and_embeds
                                                                                         "content": QUESTION}])
     for key in (OWNER_KEY, HR_KEY, STAFF_KEY, ENV_KEY):
         client = client_for(url, key)
-        assert [m.id for m in client.models.list().data] == ["people:base", "people:rag", "people:hybrid"]
+        assert [m.id for m in client.models.list().data] == ["people:base", "people:few-shot", "people:rag",
+                                                             "people:hybrid"]
         assert len(client.embeddings.create(model="people:rag", input="leave").data[0].embedding) == 384
 
 

@@ -10,9 +10,16 @@ the "v2" update, and asserts the properties the rest of ragtune relies on:
   (case-insensitive, whitespace-normalised) in the extracted text of its source;
 * v2: changed/added/removed documents, every ``new_answer`` occurs in the v2
   version of its source and every ``old_answer`` no longer does, and unchanged
-  facts in changed documents are still stated.
+  facts in changed documents are still stated;
+* tasks (tasks/ and tasks.yaml): row counts, labels and their balance, expected
+  objects valid against the schema, replies that pass the house-style rules,
+  quiz answers stated in their source document, no input repeated within or
+  across splits, no test input close to a train input, and that ragtune loads
+  them.
 
-Only the standard library, pypdf and python-docx are needed.
+The documents and questions need only the standard library, pypdf and
+python-docx; the tasks section also needs PyYAML, jsonschema and ragtune itself
+(run it with the project's virtual environment).
 
     python examples/aldermoor/check_example.py            # check and print a summary
     python examples/aldermoor/check_example.py --verbose  # also list answers that occur in other documents
@@ -21,6 +28,7 @@ Only the standard library, pypdf and python-docx are needed.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import re
 import sys
@@ -32,6 +40,8 @@ HERE = Path(__file__).resolve().parent
 DOCS = HERE / "documents"
 QUESTIONS = HERE / "questions"
 UPDATE = HERE / "update_v2"
+TASKS = HERE / "tasks"
+TASKS_YAML = HERE / "tasks.yaml"
 FORMATS = (".md", ".txt", ".html", ".pdf", ".docx")
 
 # Minimums the example promises (see README.md).
@@ -52,6 +62,19 @@ MIN_V2_CHANGED_WITH_TRAIN = 26
 
 KINDS = {"paraphrase", "test_only", "unanswerable"}
 V2_KINDS = {"changed", "added", "removed"}
+
+# Tasks (see README.md, "Tasks").
+TASK_KINDS = {"route_ticket": "classify", "rma_extract": "extract", "reply_style": "generate", "policy_quiz": "choice"}
+MIN_TASK_ROWS = {  # (train, test)
+    "route_ticket": (120, 60),
+    "rma_extract": (120, 60),
+    "reply_style": (120, 60),
+    "policy_quiz": (60, 60),
+}
+MAX_LABEL_SHARE = 1.6  # largest / smallest label count in a split
+MAX_VERBATIM_SHARE = 0.10  # rows whose input contains its own label / product / fault verbatim
+MAX_NEAREST_JACCARD = 0.8  # word-set overlap of any test input with its nearest train input
+QUIZ_FORMATS = (".md", ".txt", ".html")  # quiz facts come from documents whose text is read without a parser
 
 
 # ---------------------------------------------------------------- extraction
@@ -222,6 +245,234 @@ def content_words(question: str) -> set[str]:
         "this",
     }
     return {w for w in re.findall(r"[a-z0-9]+", question.lower()) if w not in stop}
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def word_set(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, len(a | b))
+
+
+def verbatim(term: str, text: str) -> bool:
+    """``term`` (hyphens read as hyphen or space, an optional plural s) occurs in ``text`` as whole words."""
+    words_ = [re.escape(w) for w in re.split(r"[-\s]+", term.lower()) if w]
+    pattern = r"(?<![0-9a-z])" + r"[-\s]+".join(words_) + r"s?(?![0-9a-z])"
+    return re.search(pattern, text.lower()) is not None
+
+
+def _ragtune():
+    """Import ragtune, from the repository's src/ when it is not installed."""
+    try:
+        import ragtune  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, str(HERE.parents[1] / "src"))
+
+
+def check_tasks(c: Checker, corpus: dict[str, Path], ntexts: dict[str, str], questions: list[str]) -> list[str]:
+    """Check tasks/ and tasks.yaml; returns the summary lines."""
+    import jsonschema
+    import yaml
+
+    _ragtune()
+    from ragtune.config import TaskConfig
+    from ragtune.tasks.rules import Rules, check
+
+    lines = ["tasks:"]
+    if not c.check(TASKS_YAML.is_file() and TASKS.is_dir(), "tasks.yaml or tasks/ is missing"):
+        return lines
+    section = yaml.safe_load(TASKS_YAML.read_text(encoding="utf-8"))
+    c.check(isinstance(section, dict) and list(section) == ["tasks"], "tasks.yaml must hold only a tasks: section")
+    configs = {}
+    for name, raw in (section or {}).get("tasks", {}).items():
+        try:
+            configs[name] = TaskConfig.model_validate(raw)
+        except Exception as exc:  # pydantic's ValidationError
+            c.check(False, f"tasks.yaml: tasks.{name} is invalid: {exc}")
+    c.check(set(configs) == set(TASK_KINDS), f"tasks.yaml lists {sorted(configs)}, expected {sorted(TASK_KINDS)}")
+
+    # The files are what the generator writes (it is seeded).
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_tasks", TASKS / "build_tasks.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+
+    for name, kind in TASK_KINDS.items():
+        config = configs.get(name)
+        if not c.check(config is not None and config.kind == kind, f"task {name} must be of kind {kind}"):
+            continue
+        folder = TASKS / name
+        splits = {split: load_jsonl(folder / f"{split}.jsonl") for split in ("train", "test")
+                  if (folder / f"{split}.jsonl").is_file()}
+        if not c.check(set(splits) == {"train", "test"}, f"tasks/{name}: needs train.jsonl and test.jsonl"):
+            continue
+        c.check(builder.TASK_BUILDERS[name]() == splits, f"tasks/{name}: files differ from what build_tasks.py writes")
+        n_train, n_test = len(splits["train"]), len(splits["test"])
+        need_train, need_test = MIN_TASK_ROWS[name]
+        c.check(n_train >= need_train, f"tasks/{name}: only {n_train} train rows (need {need_train})")
+        c.check(n_test >= need_test, f"tasks/{name}: only {n_test} test rows (need {need_test})")
+
+        # Ids and inputs: unique within and across splits; no test input close to a train input.
+        rows = [(split, row) for split, rs in splits.items() for row in rs]
+        for rid, n in Counter(row.get("id") for _, row in rows).items():
+            c.check(n == 1, f"tasks/{name}: id {rid!r} used {n} times")
+        inputs = Counter(norm(row.get("input", "")) for _, row in rows)
+        for text, n in inputs.items():
+            c.check(bool(text), f"tasks/{name}: a row has no input")
+            c.check(n == 1, f"tasks/{name}: input used {n} times: {text[:60]!r}")
+        train_sets = [word_set(row["input"]) for row in splits["train"]]
+        nearest = [max(jaccard(word_set(row["input"]), t) for t in train_sets) for row in splits["test"]]
+        worst = max(nearest)
+        c.check(worst < MAX_NEAREST_JACCARD,
+                f"tasks/{name}: a test input is {worst:.2f} similar to a train input (max {MAX_NEAREST_JACCARD})")
+        overlap = f"nearest train input: max Jaccard {worst:.2f}, mean {sum(nearest) / len(nearest):.2f}"
+
+        if kind == "classify":
+            lines.append(f"  {name} (classify): {n_train} train, {n_test} test; {overlap}")
+            labels = config.labels
+            leaks = 0
+            for split, rs in splits.items():
+                counts = Counter(row.get("expected") for row in rs)
+                for label in counts:
+                    c.check(label in labels, f"tasks/{name}: {split} label {label!r} is not in {labels}")
+                c.check(set(labels) <= set(counts), f"tasks/{name}: {split} lacks labels {set(labels) - set(counts)}")
+                present = [counts[label] for label in labels if counts[label]]
+                if present:
+                    c.check(max(present) / min(present) <= MAX_LABEL_SHARE,
+                            f"tasks/{name}: {split} labels are unbalanced {dict(counts)}")
+                leaks += sum(verbatim(row["expected"], row["input"]) for row in rs)
+                lines.append(f"    {split} labels: " + ", ".join(f"{label} {counts[label]}" for label in labels))
+            share = leaks / (n_train + n_test)
+            c.check(share < MAX_VERBATIM_SHARE, f"tasks/{name}: {share:.0%} of tickets contain their label verbatim")
+            lines.append(f"    tickets containing their label verbatim: {leaks} ({share:.1%})")
+
+        elif kind == "extract":
+            schema_path = folder / str(config.json_schema)
+            schema = json.loads(schema_path.read_text(encoding="utf-8"))
+            validator_cls = jsonschema.validators.validator_for(schema)
+            validator_cls.check_schema(schema)
+            c.check(schema.get("$schema", "").endswith("/2020-12/schema"), f"{schema_path.name}: not draft 2020-12")
+            c.check(schema.get("additionalProperties") is False, f"{schema_path.name}: additionalProperties not false")
+            validator = validator_cls(schema)
+            leaks = Counter()
+            faults, products = Counter(), Counter()
+            for rs in splits.values():
+                for row in rs:
+                    exp, text = row.get("expected"), row["input"]
+                    errors = list(validator.iter_errors(exp))
+                    if not c.check(not errors, f"{row['id']}: expected fails the schema: "
+                                               f"{errors[0].message if errors else ''}"):
+                        continue
+                    products[exp["product"]] += 1
+                    faults[exp["fault"]] += 1
+                    leaks["product"] += verbatim(exp["product"], text)
+                    leaks["fault"] += verbatim(exp["fault"], text)
+                    # The serial is in the e-mail, whatever its spacing and case.
+                    squeezed = re.sub(r"[\s\-]", "", text.upper())
+                    c.check(exp["serial"].replace("-", "") in squeezed, f"{row['id']}: serial not in the e-mail")
+                    try:
+                        bought = datetime.date.fromisoformat(exp["purchase_date"])
+                    except ValueError:
+                        c.check(False, f"{row['id']}: purchase_date is not a calendar date")
+                        continue
+                    c.check(str(bought.year) in text, f"{row['id']}: purchase year not in the e-mail")
+            total = n_train + n_test
+            for key in ("product", "fault"):
+                c.check(leaks[key] / total < MAX_VERBATIM_SHARE,
+                        f"tasks/{name}: {leaks[key] / total:.0%} of e-mails name their {key} value verbatim")
+            lines.append(f"  {name} (extract): {n_train} train, {n_test} test, all valid against "
+                         f"{schema_path.name}; {overlap}")
+            lines.append("    faults: " + ", ".join(f"{k} {v}" for k, v in sorted(faults.items())))
+            lines.append("    products: " + ", ".join(f"{k} {v}" for k, v in sorted(products.items())))
+            lines.append(f"    e-mails naming the product value verbatim: {leaks['product']} "
+                         f"({leaks['product'] / total:.1%}), the fault value: {leaks['fault']} "
+                         f"({leaks['fault'] / total:.1%})")
+
+        elif kind == "generate":
+            lengths = []
+            for rs in splits.values():
+                for row in rs:
+                    found_ = re.match(r"Ticket (AL-\d{5}) · Customer: (\S+) .+ · Message: .+", row["input"], re.S)
+                    if not c.check(found_ is not None, f"{row['id']}: input is not 'Ticket AL-nnnnn · Customer: "
+                                                       f"... · Message: ...'"):
+                        continue
+                    ticket, first = found_.groups()
+                    own = row.get("constraints") or {}
+                    c.check(own == {"must_include": [ticket], "starts_with": f"Hello {first},"},
+                            f"{row['id']}: constraints must name the row's ticket and first name")
+                    rules = config.rules.merged(Rules.model_validate(own))
+                    result = check(row["expected"], rules)
+                    failed = [rule for rule, (strict, _) in result["rules"].items() if not strict]
+                    c.check(result["strict"], f"{row['id']}: expected reply breaks {failed}")
+                    c.check(f"Ticket {ticket}" in row["expected"], f"{row['id']}: reply does not say 'Ticket {ticket}'")
+                    lengths.append(len(row["expected"].split()))
+            lines.append(f"  {name} (generate): {n_train} train, {n_test} test; every expected reply passes the "
+                         f"rules; {min(lengths)}-{max(lengths)} words (mean {sum(lengths) / len(lengths):.0f}); "
+                         f"{overlap}")
+
+        else:  # choice
+            question_sets = [word_set(q) for q in questions]
+            known = {norm(q) for q in questions}
+            closest = 0.0
+            for split, rs in splits.items():
+                positions = Counter()
+                for row in rs:
+                    options, answer, src = row.get("choices") or [], row.get("answer"), row.get("source")
+                    if not c.check(len(options) == 4 and isinstance(answer, int) and 0 <= answer < 4,
+                                   f"{row['id']}: needs 4 choices and an answer index 0-3"):
+                        continue
+                    positions[answer] += 1
+                    c.check(row.get("expected") == options[answer], f"{row['id']}: expected is not the answer's text")
+                    nopts = [norm(o) for o in options]
+                    c.check(len(set(nopts)) == 4, f"{row['id']}: repeated option")
+                    for i, a in enumerate(nopts):
+                        for j, b in enumerate(nopts):
+                            c.check(i == j or a not in b, f"{row['id']}: option {a!r} is inside option {b!r}")
+                    if c.check(src in corpus and Path(src).suffix in QUIZ_FORMATS,
+                               f"{row['id']}: source {src!r} is not a .md/.txt/.html document"):
+                        c.check(contains(ntexts[src], options[answer]),
+                                f"{row['id']}: answer {options[answer]!r} not found in {src}")
+                    c.check(norm(row["input"]) not in known, f"{row['id']}: same wording as a question in questions/")
+                    closest = max(closest, max(jaccard(word_set(row["input"]), q) for q in question_sets))
+                spread = max(positions.values()) - min(positions.values()) if positions else 0
+                c.check(len(positions) == 4 and spread <= 1, f"tasks/{name}: {split} answer positions unbalanced "
+                                                             f"{dict(sorted(positions.items()))}")
+                lines.append(f"    {split} answer positions: {dict(sorted(positions.items()))}")
+            sources = Counter(row.get("source") for rs in splits.values() for row in rs)
+            lines.insert(len(lines) - 2, f"  {name} (choice): {n_train} train, {n_test} test, facts from "
+                                         f"{len(sources)} documents, every answer found in its source; {overlap}; "
+                                         f"closest question in questions/: Jaccard {closest:.2f}")
+
+    # ragtune loads them: a project made from the example, with the tasks added as the README describes.
+    import shutil
+    import tempfile
+
+    from ragtune.project import Project, init_project
+    from ragtune.tasks.load import load_tasks
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "aldermoor"
+        init_project(root, example=HERE)
+        if not (root / "tasks").is_dir():
+            shutil.copytree(TASKS, root / "tasks", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+        if not Project.load(root).config.tasks:
+            config_file = root / "ragtune.yaml"
+            text = config_file.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+            config_file.write_text(text + TASKS_YAML.read_text(encoding="utf-8"), encoding="utf-8")
+        try:
+            loaded = load_tasks(Project.load(root))
+        except Exception as exc:  # InputError or a config error, with ragtune's own message
+            c.check(False, f"ragtune cannot load the tasks: {exc}")
+        else:
+            c.check([t.name for t in loaded] == list(TASK_KINDS), "ragtune loaded other tasks than tasks.yaml lists")
+            lines.append("  ragtune loads every task: " + ", ".join(
+                f"{t.name} {len(t.train)}+{len(t.test)}" for t in loaded))
+    return lines
 
 
 def main() -> int:
@@ -485,6 +736,9 @@ def main() -> int:
                     f"{q['id']}: unchanged fact {q['fact']} lost from v2 {src}",
                 )
 
+    # ------------------------------------------------------------ tasks
+    task_summary = check_tasks(c, corpus, ntexts, [q["question"] for _, q in all_q])
+
     # ------------------------------------------------------------ report
     print("Aldermoor example")
     print(
@@ -506,6 +760,8 @@ def main() -> int:
         f"{len(updates)} update questions {dict(sorted(ukinds.items()))}, "
         f"{changed_with_train} changed facts with a train question"
     )
+    for line in task_summary:
+        print(f"  {line}")
     for w in c.warnings:
         print(f"  warning: {w}")
     if c.errors:

@@ -17,10 +17,14 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ragtune.config import PUBLIC_LABEL, AccessConfig, check_labels
 from ragtune.corpus.scan import SIDECAR_SUFFIX, matches
 from ragtune.errors import InputError
+
+if TYPE_CHECKING:
+    from ragtune.index.manifest import KBDocument, KBVersion
 
 MAX_SIDECAR_BYTES = 64 * 1024  # labels fit in far less; a bigger sidecar is a mistake
 SIDECAR_FORM = 'write {"labels": ["group", ...]} (or delete the sidecar to use access.rules)'
@@ -125,9 +129,9 @@ def can_read(labels: Iterable[str], allowed: frozenset[str] | None) -> bool:
     return allowed is None or not allowed.isdisjoint(labels)
 
 
-def visible_documents(manifest: dict, allowed: frozenset[str] | None) -> list[dict]:
+def visible_documents(manifest: KBVersion, allowed: frozenset[str] | None) -> list[KBDocument]:
     """The documents of a knowledge-base version's ``manifest`` that a reader allowed ``allowed`` may see."""
-    return [d for d in manifest["documents"].values() if can_read(d.get("labels", []), allowed)]
+    return [d for d in manifest.documents.values() if can_read(d.labels, allowed)]
 
 
 def resolve_reader(access: AccessConfig, reader: Reader) -> ReaderSpec | None:
@@ -140,17 +144,18 @@ def resolve_reader(access: AccessConfig, reader: Reader) -> ReaderSpec | None:
     return ReaderSpec(tuple(n for n in names if n in access.users), tuple(n for n in names if n not in access.users))
 
 
-def hidden_now(learned: dict, current: dict, access: AccessConfig, allowed: frozenset[str]) -> int:
+def hidden_now(learned: KBVersion, current: KBVersion | None, access: AccessConfig, allowed: frozenset[str]) -> int:
     """How many documents of the ``learned`` manifest (the version a model was trained on) a reader allowed
     ``allowed`` may not read now: by their labels in the ``current`` manifest; a document no longer there counts
-    as hidden when its labels then or the labels ``access.rules`` would give it now hide it."""
-    def readable(source: str, then: dict) -> bool:
-        now = current["documents"].get(source)
+    as hidden when its labels then or the labels ``access.rules`` would give it now hide it (``current`` None:
+    the knowledge base is empty now)."""
+    def readable(source: str, then: KBDocument) -> bool:
+        now = current.documents.get(source) if current is not None else None
         if now is not None:
-            return can_read(now.get("labels", []), allowed)
-        return can_read(then.get("labels", []), allowed) and can_read(rule_labels(source, access), allowed)
+            return can_read(now.labels, allowed)
+        return can_read(then.labels, allowed) and can_read(rule_labels(source, access), allowed)
 
-    return sum(not readable(source, doc) for source, doc in learned["documents"].items())
+    return sum(not readable(source, doc) for source, doc in learned.documents.items())
 
 
 def reader_labels(access: AccessConfig, reader: Reader) -> frozenset[str] | None:

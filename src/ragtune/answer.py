@@ -1,28 +1,40 @@
 """Answer questions with a variant of the project.
 
-base: the model alone; rag: retrieval + citations; ft: the fine-tuned model alone; hybrid: the RAFT-tuned model
-with retrieval (ragtune.variants registers them). Evaluation and serving call the same functions.
+base: the model alone; few-shot: the model after the closest train questions and their answers; rag: retrieval +
+citations; ft: the fine-tuned model alone; hybrid: the RAFT-tuned model with retrieval (ragtune.variants registers
+them). ``ask`` and ``ask_many`` answer with what a ``Runtime`` has
+loaded and one call's ``GenerationOptions``; the CLI, evaluation and the server call the same functions.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ragtune import variants
-from ragtune.access import Reader, hidden_now, reader_labels
+from ragtune.access import Reader, reader_labels
 from ragtune.errors import RagtuneError
 from ragtune.generate import cite, prompt
+from ragtune.generate.base import FinishReason, GenerationOptions
 from ragtune.generate.numbers import AllowedNumbers
 from ragtune.grounding import REPLACING, Grounding, ground, source_text
 from ragtune.index.store.base import Filters, Hit
 from ragtune.project import Project
+from ragtune.runtime import Runtime
 from ragtune.variants import DEFAULT_ASK
 
-PROMPTS: dict[str, Callable[[str, list[Hit]], list[dict[str, str]]]] = {  # Variant.prompt -> its messages
-    "base": lambda question, hits: prompt.base_messages(question),
-    "rag": prompt.rag_messages,
+if TYPE_CHECKING:
+    from ragtune.generate.base import Generator
+    from ragtune.index.kb import KnowledgeBase
+    from ragtune.index.retrieve import Retriever
+
+Shots = list[tuple[str, str]]  # solved examples (question, answer) of the few-shot prompt
+PROMPTS: dict[str, Callable[[str, list[Hit], Shots], list[dict[str, str]]]] = {  # Variant.prompt -> messages
+    "base": lambda question, hits, shots: prompt.base_messages(question),
+    "rag": lambda question, hits, shots: prompt.rag_messages(question, hits),
+    "few-shot": lambda question, hits, shots: prompt.few_shot_messages(question, shots),
 }
 
 
@@ -44,6 +56,7 @@ class Answer:
     completion_tokens: int = 0
     warnings: list[str] = field(default_factory=list)
     grounding: Grounding | None = None  # the grounding check of a retrieving variant's answer (None: not checked)
+    finish_reason: FinishReason = "stop"  # "length" when the token limit cut the answer short
 
     def shown_warnings(self) -> list[str]:
         """The warnings to show with the answer: the variant's, then the grounding check's if it is unsupported."""
@@ -66,173 +79,164 @@ class Answer:
         }
 
 
-class Answerer:
-    """Holds a project's knowledge base, retriever and generator, loaded once and reused."""
+def ask(runtime: Runtime, question: str, variant: str = DEFAULT_ASK, *, k: int | None = None,
+        filters: Filters | None = None, on_token: Callable[[str], None] | None = None, reader: Reader = None,
+        options: GenerationOptions | None = None) -> Answer:
+    """Answer one question with what ``runtime`` has loaded; ``on_token`` receives text as it is generated.
 
-    def __init__(self, project: Project):
-        from ragtune.index.kb import KnowledgeBase
-
-        self.project = project
-        self.kb = KnowledgeBase(project)
-        self._retriever = None
-        self._generator = None
-        self._tuned: dict[str, tuple[object, list[str]]] = {}
-        self._trained_on: dict[str, int | None] = {}  # the knowledge-base version a loaded model's data came from
-        self._learned: dict[tuple[str, int | None, int | None, frozenset[str]], tuple[int, int]] = {}
-
-    @property
-    def retriever(self):
-        """The configured retriever over the knowledge base."""
-        if self._retriever is None:
-            from ragtune.index.retrieve import Retriever
-
-            self._retriever = Retriever(self.kb.store, self.kb.embedder, self.project.config.retrieval)
-        return self._retriever
-
-    @property
-    def generator(self):
-        """The configured generator (local model or OpenAI-compatible endpoint)."""
-        if self._generator is None:
-            from ragtune.generate import load_generator
-
-            self._generator = load_generator(self.project.config.generation)
-        return self._generator
-
-    def generator_for(self, variant: str):
-        """The generator a variant answers with, and warnings about it (a stale fine-tuned model)."""
-        if not variants.get(variant).trained:
-            return self.generator, []
-        if variant not in self._tuned:
-            from ragtune.generate import load_generator
-            from ragtune.training.artifact import require_model
-
-            status = require_model(self.project, variant, kb=self.kb)
-            manifest = status.manifest or {}
-            cfg = self.project.config.generation.model_copy(update={"backend": "local"})
-            if manifest.get("method") == "lora":
-                generator = load_generator(cfg.model_copy(update={"model": manifest["base_model"]}),
-                                           adapter=str(status.path))
-            else:
-                generator = load_generator(cfg.model_copy(update={"model": str(status.path)}))
-            warnings = [f"the {variant} model is stale: {why} (run `ragtune data build` and `ragtune train`)"
-                        for why in status.stale]
-            self._trained_on[variant] = (manifest.get("kb") or {}).get("version")
-            self._tuned[variant] = (generator, warnings)
-        return self._tuned[variant]
-
-    def _allowed(self, variant: str, reader: Reader) -> frozenset[str] | None:
-        """Check the variant (and, for a retrieving one, that there is a knowledge base); the reader's labels."""
-        if variants.get(variant).retrieves and self.kb.head() is None:
-            raise RagtuneError(f"the knowledge base of {self.project.root} is empty: run `ragtune ingest` first")
-        return reader_labels(self.project.config.access, reader)
-
-    def _messages(self, questions: list[str], variant: str, k: int | None, filters: Filters | None,
-                  allowed: frozenset[str] | None):
-        spec = variants.get(variant)
-        hits: list[list[Hit]] = [[] for _ in questions]
-        per_question = 0.0
-        if spec.retrieves:
-            started = time.perf_counter()
-            hits = self.retriever.search_many(questions, k=k, filters=filters, allowed=allowed)
-            per_question = (time.perf_counter() - started) / max(len(questions), 1)
-        return [PROMPTS[spec.prompt](q, h) for q, h in zip(questions, hits)], hits, per_question
-
-    def _numbers(self, variant: str, questions: list[str], hits: list[list[Hit]]) -> list[AllowedNumbers] | None:
-        """The numbers each answer may write under ``answer.numbers: sources`` (a retrieving variant's sources and
-        question); None when they are free."""
-        if not variants.get(variant).retrieves or self.project.config.answer.numbers != "sources":
-            return None
-        return [AllowedNumbers.of([q, *(source_text(h) for h in hs)], len(hs)) for q, hs in zip(questions, hits)]
-
-    def _learned_hidden(self, variant: str, allowed: frozenset[str]) -> tuple[int, int]:
-        """How many documents the variant's model learned from (those of the knowledge-base version its data was
-        built from, else the current version's) and how many of them a reader allowed ``allowed`` may not see now:
-        the current version's labels count, so access rules added after training warn too."""
-        trained, head = self._trained_on.get(variant), self.kb.head()
-        key = (variant, trained, head, allowed)
-        if key in self._learned:
-            return self._learned[key]
-        current = (self.kb.manifest(head) if head is not None else None) or {"documents": {}}
-        learned = self.kb.manifest(trained) if trained is not None else None
-        gone = learned is None and trained is not None  # that version was dropped (`ingest --rebuild`)
-        learned = learned or current
-        counts = (len(learned["documents"]), hidden_now(learned, current, self.project.config.access, allowed))
-        if not gone:
-            self._learned[key] = counts
-        return counts
-
-    def _generator_and_warnings(self, variant: str, allowed: frozenset[str] | None) -> tuple[object, list[str]]:
-        """The variant's generator and its warnings, with one about learned content for a restricted reader."""
-        generator, warnings = self.generator_for(variant)
-        if variants.get(variant).trained and allowed is not None:
-            learned, hidden = self._learned_hidden(variant, allowed)
-            if hidden:
-                warnings = [*warnings, f"the {variant} model learned from all {learned} documents, {hidden} of which "
-                            "this reader may not see: access labels restrict retrieval, not what a model has learned"]
-        return generator, warnings
-
-    def ask(self, question: str, variant: str = DEFAULT_ASK, k: int | None = None, filters: Filters | None = None,
-            on_token: Callable[[str], None] | None = None, reader: Reader = None) -> Answer:
-        """Answer one question; ``on_token`` receives text as it is generated.
-
-        ``reader``: a user or group(s) of ``access``; retrieval then sees only the documents they may read. Under
-        a grounding policy that may replace the answer (abstain, extract) a retrieving variant's text is held until
-        it is checked: ``on_token`` gets an empty string per generated piece (so a consumer can still stop the
-        generation), then the final text at once.
-        """
-        allowed = self._allowed(variant, reader)
-        (messages,), (hits,), retrieval_s = self._messages([question], variant, k, filters, allowed)
-        generator, warnings = self._generator_and_warnings(variant, allowed)
-        rules = self._numbers(variant, [question], [hits])
-        numbers = {} if rules is None else {"numbers": rules[0]}  # only local generators take the keyword
-        if on_token is None:
-            gen = generator.chat(messages, **numbers)
-            return self._finish(question, variant, hits, retrieval_s, gen.text, gen.latency_s, gen.first_token_s,
-                                gen.prompt_tokens, gen.completion_tokens, warnings)
-        hold = variants.get(variant).retrieves and self.project.config.answer.grounding in REPLACING
-        started = time.perf_counter()
-        first, pieces = None, []
-        stream = generator.stream(messages, **numbers)
+    ``reader``: a user or group(s) of ``access``; retrieval then sees only the documents they may read. Under
+    a grounding policy that may replace the answer (abstain, extract) a retrieving variant's text is held until
+    it is checked: ``on_token`` gets an empty string per generated piece (so a consumer can still stop the
+    generation), then the final text at once. ``options``: this call's generation settings (the server's
+    per-request max_tokens, temperature, stop). A stream whose ``on_token`` raises is closed before the error
+    goes on, so the model is free again at once.
+    """
+    allowed = _allowed(runtime, variant, reader)
+    (messages,), (hits,), retrieval_s = _messages(runtime, [question], variant, k, filters, allowed)
+    generator, warnings = _generator_and_warnings(runtime, variant, allowed)
+    rules = _numbers(runtime, variant, [question], [hits])
+    kwargs = {**(options or GenerationOptions()).kwargs(), **({} if rules is None else {"numbers": rules[0]})}
+    if on_token is None:
+        gen = generator.chat(messages, **kwargs)
+        return _finish(runtime, question, variant, hits, retrieval_s, gen.text, gen.latency_s, gen.first_token_s,
+                       gen.prompt_tokens, gen.completion_tokens, warnings, gen.finish_reason)
+    hold = variants.get(variant).retrieves and runtime.project.config.answer.grounding in REPLACING
+    started = time.perf_counter()
+    first, pieces = None, []
+    stream = generator.stream(messages, **kwargs)
+    try:
         for piece in stream:
             if first is None and not hold:
                 first = time.perf_counter() - started
             pieces.append(piece)
             on_token("" if hold else piece)
-        done = getattr(stream, "generation", None)
-        answer = self._finish(question, variant, hits, retrieval_s, "".join(pieces), time.perf_counter() - started,
-                              first, done.prompt_tokens if done else 0, done.completion_tokens if done else 0,
-                              warnings)
-        if hold:
-            answer.first_token_s = time.perf_counter() - started  # the reader sees the checked text only now
-            on_token(answer.text)
-        elif answer.citations_inferred:
-            on_token(answer.text[len("".join(pieces).strip()):])
-        return answer
+    finally:
+        _close_unfinished(stream)
+    done = getattr(stream, "generation", None)
+    answer = _finish(runtime, question, variant, hits, retrieval_s, "".join(pieces), time.perf_counter() - started,
+                     first, done.prompt_tokens if done else 0, done.completion_tokens if done else 0, warnings,
+                     done.finish_reason if done else "stop")
+    if hold:
+        answer.first_token_s = time.perf_counter() - started  # the reader sees the checked text only now
+        on_token(answer.text)
+    elif answer.citations_inferred:
+        on_token(answer.text[len("".join(pieces).strip()):])
+    return answer
+
+
+def ask_many(runtime: Runtime, questions: list[str], variant: str = DEFAULT_ASK, *, k: int | None = None,
+             filters: Filters | None = None, reader: Reader = None,
+             options: GenerationOptions | None = None) -> list[Answer]:
+    """Answer many questions with batched retrieval and batched generation (the rest as in ``ask``)."""
+    allowed = _allowed(runtime, variant, reader)
+    messages, hits, retrieval_s = _messages(runtime, questions, variant, k, filters, allowed)
+    generator, warnings = _generator_and_warnings(runtime, variant, allowed)
+    rules = _numbers(runtime, variant, questions, hits)
+    kwargs = {**(options or GenerationOptions()).kwargs(), **({} if rules is None else {"numbers": rules})}
+    generations = generator.chat_batch(messages, **kwargs)
+    return [_finish(runtime, q, variant, h, retrieval_s, g.text, g.latency_s, g.first_token_s, g.prompt_tokens,
+                    g.completion_tokens, warnings, g.finish_reason) for q, h, g in zip(questions, hits, generations)]
+
+
+class Answerer:
+    """``ask`` and ``ask_many`` over one runtime, for scripts and tests: ``Answerer(project).ask(question)``."""
+
+    def __init__(self, project: Project | Runtime):
+        self.runtime = project if isinstance(project, Runtime) else Runtime(project)
+
+    @property
+    def project(self) -> Project:
+        """The runtime's project."""
+        return self.runtime.project
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The runtime's knowledge base."""
+        return self.runtime.kb
+
+    @property
+    def retriever(self) -> Retriever:
+        """The runtime's retriever."""
+        return self.runtime.retriever
+
+    def ask(self, question: str, variant: str = DEFAULT_ASK, k: int | None = None, filters: Filters | None = None,
+            on_token: Callable[[str], None] | None = None, reader: Reader = None,
+            options: GenerationOptions | None = None) -> Answer:
+        """Answer one question (see ``ask``)."""
+        return ask(self.runtime, question, variant, k=k, filters=filters, on_token=on_token, reader=reader,
+                   options=options)
 
     def ask_many(self, questions: list[str], variant: str = DEFAULT_ASK, k: int | None = None,
-                 filters: Filters | None = None, reader: Reader = None) -> list[Answer]:
-        """Answer many questions with batched retrieval and batched generation (``reader`` as in ask)."""
-        allowed = self._allowed(variant, reader)
-        messages, hits, retrieval_s = self._messages(questions, variant, k, filters, allowed)
-        generator, warnings = self._generator_and_warnings(variant, allowed)
-        rules = self._numbers(variant, questions, hits)
-        generations = generator.chat_batch(messages, **({} if rules is None else {"numbers": rules}))
-        return [self._finish(q, variant, h, retrieval_s, g.text, g.latency_s, g.first_token_s, g.prompt_tokens,
-                             g.completion_tokens, warnings) for q, h, g in zip(questions, hits, generations)]
+                 filters: Filters | None = None, reader: Reader = None,
+                 options: GenerationOptions | None = None) -> list[Answer]:
+        """Answer many questions, batched (see ``ask_many``)."""
+        return ask_many(self.runtime, questions, variant, k=k, filters=filters, reader=reader, options=options)
 
-    def _finish(self, question, variant, hits, retrieval_s, text, generation_s, first_token_s, prompt_tokens,
-                completion_tokens, warnings) -> Answer:
-        text = text.strip()
-        abstained = prompt.is_abstention(text)
-        cited, inferred = cite.cited_numbers(text, len(hits)), False
-        if hits and not cited and not abstained:
-            cited = cite.attribute(text, question, [h.chunk.embed_text for h in hits])
-            if cited:
-                text, inferred = text + " " + "".join(f"[{n}]" for n in cited), True
-        answer = Answer(question=question, variant=variant, text=text, sources=list(hits), cited=cited,
-                        citations_inferred=inferred, abstained=abstained, retrieval_s=retrieval_s,
-                        generation_s=generation_s, first_token_s=first_token_s, prompt_tokens=prompt_tokens,
-                        completion_tokens=completion_tokens, warnings=list(warnings))
-        if variants.get(variant).retrieves:
-            ground(answer, self.project.config.answer.grounding)
-        return answer
+
+def _close_unfinished(stream: Iterator[str]) -> None:
+    """Stop a stream that was left unfinished (its consumer raised), so the model is free again at once."""
+    close = getattr(stream, "close", None)
+    if close is not None and getattr(stream, "generation", None) is None:
+        close()
+
+
+def _allowed(runtime: Runtime, variant: str, reader: Reader) -> frozenset[str] | None:
+    """Check the variant (and, for a retrieving one, that there is a knowledge base); the reader's labels."""
+    if variants.get(variant).retrieves and runtime.kb.head() is None:
+        raise RagtuneError(f"the knowledge base of {runtime.project.root} is empty: run `ragtune ingest` first")
+    return reader_labels(runtime.project.config.access, reader)
+
+
+def _messages(runtime: Runtime, questions: list[str], variant: str, k: int | None, filters: Filters | None,
+              allowed: frozenset[str] | None) -> tuple[list[list[dict[str, str]]], list[list[Hit]], float]:
+    """Each question's prompt messages and retrieved sources, and the retrieval time per question."""
+    spec = variants.get(variant)
+    hits: list[list[Hit]] = [[] for _ in questions]
+    per_question = 0.0
+    if spec.retrieves:
+        started = time.perf_counter()
+        hits = runtime.search_many(questions, k=k, filters=filters, allowed=allowed)
+        per_question = (time.perf_counter() - started) / max(len(questions), 1)
+    shots = runtime.qa_shots(questions) if spec.prompt == "few-shot" else [[] for _ in questions]
+    return [PROMPTS[spec.prompt](q, h, s) for q, h, s in zip(questions, hits, shots)], hits, per_question
+
+
+def _numbers(runtime: Runtime, variant: str, questions: list[str],
+             hits: list[list[Hit]]) -> list[AllowedNumbers] | None:
+    """The numbers each answer may write under ``answer.numbers: sources`` (a retrieving variant's sources and
+    question); None when they are free."""
+    if not variants.get(variant).retrieves or runtime.project.config.answer.numbers != "sources":
+        return None
+    return [AllowedNumbers.of([q, *(source_text(h) for h in hs)], len(hs)) for q, hs in zip(questions, hits)]
+
+
+def _generator_and_warnings(runtime: Runtime, variant: str,
+                            allowed: frozenset[str] | None) -> tuple[Generator, list[str]]:
+    """The variant's generator and its warnings, with one about learned content for a restricted reader."""
+    generator, warnings = runtime.generator_for(variant)
+    if variants.get(variant).trained and allowed is not None:
+        learned, hidden = runtime.learned_hidden(variant, allowed)
+        if hidden:
+            warnings = [*warnings, f"the {variant} model learned from all {learned} documents, {hidden} of which "
+                        "this reader may not see: access labels restrict retrieval, not what a model has learned"]
+    return generator, warnings
+
+
+def _finish(runtime: Runtime, question: str, variant: str, hits: list[Hit], retrieval_s: float, text: str,
+            generation_s: float, first_token_s: float | None, prompt_tokens: int, completion_tokens: int,
+            warnings: list[str], finish_reason: FinishReason) -> Answer:
+    """The Answer: citations checked (inferred when none were written), and a retrieving variant's grounding."""
+    text = text.strip()
+    abstained = prompt.is_abstention(text)
+    cited, inferred = cite.cited_numbers(text, len(hits)), False
+    if hits and not cited and not abstained:
+        cited = cite.attribute(text, question, [h.chunk.embed_text for h in hits])
+        if cited:
+            text, inferred = text + " " + "".join(f"[{n}]" for n in cited), True
+    answer = Answer(question=question, variant=variant, text=text, sources=list(hits), cited=cited,
+                    citations_inferred=inferred, abstained=abstained, retrieval_s=retrieval_s,
+                    generation_s=generation_s, first_token_s=first_token_s, prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens, warnings=list(warnings), finish_reason=finish_reason)
+    if variants.get(variant).retrieves:
+        ground(answer, runtime.project.config.answer.grounding)
+    return answer

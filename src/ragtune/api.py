@@ -28,10 +28,11 @@ def ask(project: str | Path, question: str, variant: str = DEFAULT_ASK, override
 
     ``reader``: a user or group(s) of the project's ``access`` config: retrieval sees only their documents.
     """
-    from ragtune.answer import Answerer
+    from ragtune.answer import ask as answer
+    from ragtune.runtime import Runtime
 
-    return Answerer(Project.load(project, overrides)).ask(question, variant, k=k, filters=filters, on_token=on_token,
-                                                          reader=reader)
+    return answer(Runtime.load(project, overrides), question, variant, k=k, filters=filters, on_token=on_token,
+                  reader=reader)
 
 
 def build_data(project: str | Path, overrides: list[str] | None = None):
@@ -115,21 +116,23 @@ def recommend(project: str | Path, run: str | Path | None = None, overrides: lis
     """Decide rag / ft / hybrid / base from a run's results (default: the latest) and the configured constraints
     (asking for unknown ones through ``ask`` when given); with ``save`` the decision goes into the run's results
     and report."""
-    from ragtune.data.build import read_build_report, trained_questions
-    from ragtune.evaluate.runs import latest_run, read_results, write_results
+    from ragtune.data.build import read_build_report
+    from ragtune.evaluate.runs import latest_run, write_results
     from ragtune.recommendation import ask_constraints
     from ragtune.recommendation import recommend as decide
+    from ragtune.results import load_results
 
     loaded = Project.load(project, overrides)
     folder = Path(run) if run is not None else latest_run(loaded)
-    results = read_results(folder)
+    results = load_results(folder)
     constraints = loaded.config.constraints
     if ask is not None:
         constraints = ask_constraints(constraints, ask=ask, say=say)
-    trained_on = trained_questions(read_build_report(loaded))
+    build = read_build_report(loaded)
+    trained_on = build.trained_questions if build else None
     decision = decide(results, constraints, training_questions=trained_on)
     if save:
-        results["recommendation"] = decision.to_dict()
+        results.recommendation = decision
         write_results(folder, results)
     return decision
 

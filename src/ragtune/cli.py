@@ -135,17 +135,17 @@ def _arm(text: str):
 def cmd_compare(args: argparse.Namespace) -> None:
     from ragtune import compare
     from ragtune.evaluate.summary import summary_lines
-    from ragtune.recommendation import Recommendation
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else None
     arms = [_arm(a) for a in args.arm] if args.arm else None
     run = compare(args.project, variants=variants, arms=arms, freshness=args.freshness, limit=args.limit,
                   train_missing=False if args.no_train else None, overrides=args.set)
     if args.json:
-        print(json.dumps(run.results, indent=2, ensure_ascii=False))
+        print(json.dumps(run.results.to_json(), indent=2, ensure_ascii=False))
         return
     print("\n".join(summary_lines(run.results)))
-    print("\n" + "\n".join(Recommendation(**run.results["recommendation"]).lines()))
+    if run.results.recommendation is not None:
+        print("\n" + "\n".join(run.results.recommendation.lines()))
     print(f"\nrun: {run.folder}\nreport: {run.folder / 'report.html'}")
 
 
@@ -180,6 +180,12 @@ def cmd_config_schema(args: argparse.Namespace) -> None:
     from ragtune import config_schema
 
     print(json.dumps(config_schema(), indent=2))
+
+
+def cmd_results_schema(args: argparse.Namespace) -> None:
+    from ragtune.results.reference import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -276,6 +282,8 @@ def _parser() -> argparse.ArgumentParser:
     overridable(p)
 
     verb("config-schema", cmd_config_schema, "print the JSON schema of ragtune.yaml", project=False)
+    verb("results-schema", cmd_results_schema, "print the JSON schema of a run's results.json and samples.jsonl",
+         project=False)
     return parser
 
 

@@ -11,7 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ragtune.errors import ConfigError
-from ragtune.variants import METHODS, MethodName, VariantName, described, names
+from ragtune.tasks.rules import Rules
+from ragtune.variants import METHODS, MethodName, VariantName, compared, described, names
 
 CONFIG_FILE = "ragtune.yaml"
 DEFAULT_GENERATOR = "smollm2-135m-instruct"
@@ -245,6 +246,9 @@ class AnswerConfig(_Section):
         "free", description="sources: a local model may write only numbers (digit runs) that its sources or the "
                             "question state, and citation numbers of its sources (masked while decoding); free: any.")
 
+    shots: int = Field(3, ge=0, le=32, description="few-shot: the train questions (closest to the question) shown "
+                                                   "as solved examples before it.")
+
     grounding: Literal["warn", "abstain", "extract", "off"] = Field(
         "warn", description="The grounding check of rag and hybrid answers (numbers with units, dates and names "
                             "against the cited and retrieved chunks). An unsupported answer is: warn: kept and "
@@ -348,7 +352,10 @@ class FreshnessConfig(_Section):
 class EvaluationConfig(_Section):
     """How `ragtune compare` measures the variants."""
 
-    variants: list[VariantName] = Field(default_factory=lambda: list(names()), description="Variants compared.")
+    variants: list[VariantName] = Field(default_factory=lambda: list(compared()),
+                                        description="Variants compared on the questions.")
+    task_variants: list[VariantName] = Field(default_factory=lambda: list(names()),
+                                             description="Variants compared on the tasks (tasks:).")
     arms: list[ArmConfig] = Field(default_factory=list, description="Extra configurations compared as their own rows.")
     limit: int | None = Field(None, ge=1, description="Evaluate a seeded sample of this many test questions "
                               "(answerable and unanswerable in proportion); null: all.")
@@ -362,6 +369,42 @@ class EvaluationConfig(_Section):
                                            "model or an OpenAI-compatible endpoint); null: off.")
     freshness: FreshnessConfig = Field(default_factory=FreshnessConfig)
     seed: int = 0
+
+
+TASK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # a task's name is also its folder's
+
+
+class TaskConfig(_Section):
+    """A task evaluated beside the questions (tasks/<name>/train and test rows of input and expected output)."""
+
+    kind: Literal["classify", "extract", "generate", "choice"] = Field(
+        description="classify: one label of `labels`; extract: a JSON object matching `schema`; generate: text "
+                    "following `rules` (and close to the expected text); choice: one of each row's `choices`.")
+    path: str | None = Field(None, description="Folder with train and test rows (.jsonl/.json/.csv); default "
+                                               "tasks/<name>.")
+    instruction: str = Field("", description="What the model is asked to do, shown before every input.")
+    labels: list[str] = Field(default_factory=list, description="classify: the closed set of labels.")
+    json_schema: dict[str, Any] | str | None = Field(
+        None, alias="schema", description="extract: a JSON Schema, inline or a .json file in the task folder.")
+    rules: Rules = Field(default_factory=Rules, description="generate: format and style rules every output follows.")
+    similarity: Literal["chrf", "rouge_l"] = Field("chrf", description="generate: similarity to the expected text.")
+    shots: int = Field(3, ge=0, le=32, description="Examples from the train rows in the few-shot prompt.")
+    shot_selection: Literal["similar", "fixed"] = Field(
+        "similar", description="similar: the train rows closest to the input (embeddings); fixed: the first ones.")
+    max_new_tokens: int | None = Field(None, ge=1, le=8192, description="Default: generation.max_new_tokens.")
+    limit: int | None = Field(None, ge=1, description="Evaluate a seeded sample of this many test rows.")
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> TaskConfig:
+        if self.kind == "classify" and len(set(self.labels)) < 2:
+            raise ValueError("a classify task lists its labels: labels: [label-a, label-b, ...] (two or more)")
+        if self.kind == "extract" and self.json_schema is None:
+            raise ValueError("an extract task needs its JSON Schema: schema: {...} or schema: schema.json")
+        if self.kind != "classify" and self.labels:
+            raise ValueError(f"labels apply to classify tasks, not {self.kind}")
+        return self
 
 
 class ConstraintsConfig(_Section):
@@ -401,6 +444,16 @@ class ProjectConfig(_Section):
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     constraints: ConstraintsConfig = Field(default_factory=ConstraintsConfig)
+    tasks: dict[str, TaskConfig] = Field(default_factory=dict, description="Tasks evaluated beside the questions "
+                                                                           "(name -> task).")
+
+    @field_validator("tasks")
+    @classmethod
+    def _task_names(cls, value: dict[str, TaskConfig]) -> dict[str, TaskConfig]:
+        for name in value:
+            if not TASK_NAME.fullmatch(name):
+                raise ValueError(f"task name {name!r}: use letters, digits, '-', '_' or '.' (it names a folder)")
+        return value
 
     @model_validator(mode="after")
     def _numbers_need_a_local_model(self) -> ProjectConfig:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from ragtune import atomic
 from ragtune.config import CONFIG_FILE, ProjectConfig, load_config
 from ragtune.errors import InputError
 
@@ -123,7 +124,7 @@ def init_project(root: str | Path, name: str | None = None, example: str | Path 
         _copy_example(Path(example), root)
     root.mkdir(parents=True, exist_ok=True)
     (root / "documents").mkdir(exist_ok=True)
-    config_path.write_text(text, encoding="utf-8")
+    atomic.write_text(config_path, text)
     return config_path
 
 

@@ -1,4 +1,4 @@
-"""The registry of variants (base, rag, ft, hybrid) and training methods (lora, full, cpt).
+"""The registry of variants (base, few-shot, rag, ft, hybrid) and training methods (lora, full, cpt).
 
 Config validation, CLI choices, answering, training, costs, the recommendation and the server read these names
 and properties from here. Adding a variant is one ``Variant`` in ``_REGISTERED`` (plus its prompt kind in
@@ -23,9 +23,11 @@ class Variant:
     summary: str  # a few words for help texts, e.g. "retrieval"
     retrieves: bool  # retrieves sources and answers from them (cited, grounding-checked)
     data: str | None  # the training data it learns from (a trainer.DATA_FILES key); None: the base model, untrained
-    prompt: Literal["base", "rag"]  # the prompt it answers with: the question alone, or with numbered sources
+    prompt: Literal["base", "rag", "few-shot"]  # the prompt it answers with: the question alone, with numbered
+    # sources, or after train examples (answer.PROMPTS)
     simplicity: int  # 0 = simplest: the recommendation prefers the simpler of two equally good arms
     update_how: str  # how a knowledge update reaches it (results.json cost.arms.*.update_how)
+    compared: bool = True  # in evaluation.variants by default (the QA comparison); tasks compare every variant
 
     @property
     def trained(self) -> bool:
@@ -36,11 +38,13 @@ class Variant:
 _REGISTERED = (
     Variant("base", "model alone", retrieves=False, data=None, prompt="base", simplicity=0,
             update_how="cannot learn new documents (its knowledge is fixed)"),
-    Variant("rag", "retrieval", retrieves=True, data=None, prompt="rag", simplicity=1,
+    Variant("few-shot", "train examples in the prompt", retrieves=False, data=None, prompt="few-shot", simplicity=1,
+            update_how="edit the train examples (no index, no retraining)", compared=False),
+    Variant("rag", "retrieval", retrieves=True, data=None, prompt="rag", simplicity=2,
             update_how="re-index the changed documents"),
-    Variant("ft", "fine-tuned", retrieves=False, data="sft", prompt="base", simplicity=2,
+    Variant("ft", "fine-tuned", retrieves=False, data="sft", prompt="base", simplicity=3,
             update_how="rebuild the training data and retrain"),
-    Variant("hybrid", "RAFT-tuned + retrieval", retrieves=True, data="raft", prompt="rag", simplicity=3,
+    Variant("hybrid", "RAFT-tuned + retrieval", retrieves=True, data="raft", prompt="rag", simplicity=4,
             update_how="re-index, rebuild the RAFT data and retrain"),
 )
 
@@ -56,8 +60,13 @@ METHODS: Mapping[str, str] = MappingProxyType({  # training methods, with what e
 
 
 def names() -> tuple[str, ...]:
-    """All variant names, in the registry's order (base, rag, ft, hybrid)."""
+    """All variant names, in the registry's order (base, few-shot, rag, ft, hybrid)."""
     return tuple(VARIANTS)
+
+
+def compared() -> tuple[str, ...]:
+    """The variants the QA comparison runs by default (evaluation.variants): base, rag, ft, hybrid."""
+    return tuple(v.name for v in VARIANTS.values() if v.compared)
 
 
 def retrieving() -> tuple[str, ...]:

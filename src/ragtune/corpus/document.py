@@ -31,7 +31,8 @@ class ParsedDocument:
 
 @dataclass
 class Chunk:
-    """A retrievable piece of a document with the metadata citations need."""
+    """A retrievable piece of a document with the metadata citations need; its fields, in this order, are the first
+    columns of the row the stores hold (``ragtune.index.store.rows``)."""
 
     id: str
     source: str

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ragtune import atomic
 from ragtune.data.leakage import LeakageGuard
@@ -22,21 +23,28 @@ from ragtune.data.questions import QAPair, find_question_file, load_questions
 from ragtune.data.raft import raft_rows, retrieve_pool
 from ragtune.errors import InputError
 from ragtune.generate import prompt
+from ragtune.index.manifest import KBRef
 from ragtune.index.store.base import Hit
 from ragtune.progress import label, note
 from ragtune.project import Project
 
+if TYPE_CHECKING:
+    from ragtune.index.kb import KnowledgeBase
+
 
 @dataclass
 class BuildReport:
-    """Counts of what ``build_data`` wrote and removed, with the reasons."""
+    """What ``build_data`` wrote and removed, with the reasons; ``data/build.json`` holds every field but the
+    folder, in this order. ``trained_questions``: the train split's questions (question set and synthetic,
+    paraphrases not counted); None for a report that does not say. ``kb``: the knowledge-base version the data was
+    built from (None: it was empty)."""
 
     folder: Path
     questions: int = 0
     synthetic: int = 0
     paraphrases: int = 0
     template_fills: int = 0
-    trained_questions: int = 0
+    trained_questions: int | None = None
     sft_train: int = 0
     sft_dev: int = 0
     raft: int = 0
@@ -44,8 +52,32 @@ class BuildReport:
     removed: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    kb: dict[str, Any] = field(default_factory=dict)
+    kb: KBRef | None = None
     seconds: float = 0.0
+    created: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # the data: section it was built with
+    train_file: str | None = None
+    test_file: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], folder: Path) -> BuildReport:
+        """Read build.json's object (a key added since gets its default); a ValueError or TypeError for one that
+        does not read."""
+        if not isinstance(data, Mapping):
+            raise TypeError(f"a JSON object was expected, not {type(data).__name__}")
+        known = {f.name for f in fields(cls)} - {"folder", "kb"}
+        report = cls(folder, **{k: v for k, v in data.items() if k in known}, kb=KBRef.from_dict(data.get("kb")))
+        if report.trained_questions is not None:
+            report.trained_questions = int(report.trained_questions)
+        elif "questions" in data:  # written before the count was
+            report.trained_questions = int(data["questions"]) + int(data.get("synthetic") or 0)
+        return report
+
+    def to_dict(self) -> dict[str, Any]:
+        """What build.json holds: every field but the folder."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "folder"}
+        out["kb"] = self.kb.to_dict() if self.kb else {}
+        return out
 
     def lines(self) -> list[str]:
         """A human summary."""
@@ -56,7 +88,7 @@ class BuildReport:
                f"  sft.jsonl: {self.sft_train} train + {self.sft_dev} dev rows; raft.jsonl: {self.raft} rows; "
                f"cpt.jsonl: {self.cpt} chunks"]
         if self.kb:
-            out.append(f"  built from knowledge-base version {self.kb.get('version')}")
+            out.append(f"  built from knowledge-base version {self.kb.version}")
         out.append(f"  leakage guard: removed {len(self.removed)} rows too close to a test question")
         out += [f"    {r['id']}: {r['question']!r} ~ test {r['test_question']!r} ({r['similarity']:.2f})"
                 for r in self.removed[:10]]
@@ -75,7 +107,7 @@ def question_file(project: Project, value: str) -> Path | None:
     return find_question_file(path.parent, path.name)
 
 
-def _current_chunks(kb: Any) -> list[Hit]:
+def _current_chunks(kb: KnowledgeBase) -> list[Hit]:
     ids = sorted(kb.store.ids())
     chunks = kb.store.get(ids) if ids else []
     return [Hit(c, 1.0) for c in sorted(chunks, key=lambda c: (c.source, c.position))]
@@ -125,25 +157,22 @@ def _dev_ids(pairs: list[QAPair], paraphrases: list[QAPair], share: float, seed:
                  "to 1 or more")
 
 
-def read_build_report(project: Project) -> dict[str, Any]:
-    """What the last ``data build`` wrote to data/build.json (empty when the data was never built)."""
+def read_build_report(project: Project) -> BuildReport | None:
+    """What the last ``data build`` wrote to data/build.json (None when the data was never built); an InputError
+    for a file that does not read."""
     path = project.build_report
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def trained_questions(build: dict[str, Any]) -> int | None:
-    """How many questions (question set and synthetic, paraphrases not counted) a build's train split holds;
-    None when the data was never built."""
-    if "trained_questions" in build:
-        return int(build["trained_questions"])
-    if "questions" in build:  # a build.json from before the count was written
-        return int(build["questions"]) + int(build.get("synthetic") or 0)
-    return None
+    if not path.is_file():
+        return None
+    try:
+        return BuildReport.from_dict(json.loads(path.read_text(encoding="utf-8")), project.data_dir)
+    except (ValueError, TypeError, AttributeError) as exc:  # JSONDecodeError, UnicodeDecodeError: ValueErrors
+        raise InputError(f"{path} does not read ({type(exc).__name__}: {exc}): run `ragtune data build` "
+                         "again") from None
 
 
 def build_data(project: Project) -> BuildReport:
     """Build sft/raft/cpt rows from the question set (or synthetic QA) and the knowledge base."""
-    from ragtune.index.kb import KnowledgeBase, content_fingerprint
+    from ragtune.index.kb import KnowledgeBase
 
     started = time.perf_counter()
     cfg = project.config.data
@@ -153,7 +182,7 @@ def build_data(project: Project) -> BuildReport:
     head = kb.manifest()
     chunks = _current_chunks(kb) if head else []
     if head:
-        report.kb = {"version": head["version"], "fingerprint": content_fingerprint(head)}
+        report.kb = head.ref()
     else:
         report.warnings.append("the knowledge base is empty (run `ragtune ingest`): no RAFT or continued-"
                                "pretraining rows, and no synthetic questions")
@@ -226,15 +255,14 @@ def build_data(project: Project) -> BuildReport:
     atomic.write_jsonl(project.data_file("raft"), raft, ensure_ascii=False)
     atomic.write_jsonl(project.data_file("cpt"), cpt, ensure_ascii=False)
     report.seconds = round(time.perf_counter() - started, 2)
-    summary = {k: v for k, v in report.__dict__.items() if k != "folder"}
-    summary.update(created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                   settings=cfg.model_dump(), train_file=str(train_path) if train_path else None,
-                   test_file=str(test_path) if test_path else None)
-    atomic.write_json(project.build_report, summary, indent=2, ensure_ascii=False)
+    report.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    report.settings = cfg.model_dump()
+    report.train_file, report.test_file = str(train_path) if train_path else None, str(test_path) if test_path else None
+    atomic.write_json(project.build_report, report.to_dict(), indent=2, ensure_ascii=False)
     return report
 
 
-def _raft(project: Project, kb: Any, pairs: list[QAPair], paraphrases: list[QAPair], dev: set[str],
+def _raft(project: Project, kb: KnowledgeBase, pairs: list[QAPair], paraphrases: list[QAPair], dev: set[str],
           chunks: list[Hit], report: BuildReport) -> list[dict[str, Any]]:
     """RAFT rows for the question set and its first ``raft_paraphrases`` paraphrases (gold answers kept)."""
     from ragtune.index.retrieve import Retriever

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ragtune.data import records
+from ragtune.data.records import SUFFIXES, label, read_rows
 from ragtune.errors import InputError
 
-SUFFIXES = (".jsonl", ".json", ".csv")
+EXAMPLE = '{"question": ..., "answer": ...}'
 ORIGINS = ("question_set", "paraphrase", "synthetic")
 
 _QUESTION_KEYS = ("question", "q", "query")
@@ -72,136 +70,23 @@ def load_questions(path: Path) -> list[QAPair]:
     InputError naming the file, the line (or item) and what to do.
     """
     path = Path(path)
-    label = _label(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        kind = path.suffix or "(no suffix)"
-        raise InputError(f"{label}: unsupported question file type {kind!r}: use .jsonl, .json or .csv")
-    if not path.is_file():
-        raise InputError(f"{label}: no such file")
-    text = _decode(path.read_bytes(), label)
-    if not text.strip():
-        raise InputError(f"{label} has no questions: add some or remove the file")
-    if suffix == ".jsonl":
-        records = _jsonl_records(text, label)
-    elif suffix == ".json":
-        records = _json_records(text, label)
-    else:
-        records = _csv_records(text, label)
-    if not records:
-        raise InputError(f"{label} has no questions: add some or remove the file")
-
+    records = read_rows(path, "question", EXAMPLE, _QUESTION_KEYS, "questions")
     pairs: list[QAPair] = []
     seen: dict[str, str] = {}
     for number, (where, row) in enumerate(records, start=1):
-        pair = _pair(row, where, f"{path.stem}-{number}", csv_style=suffix == ".csv")
+        pair = _pair(row, where, f"{path.stem}-{number}", csv_style=path.suffix.lower() == ".csv")
         if pair.id in seen:
             raise InputError(
-                f"{label}: duplicate id {pair.id!r} on {seen[pair.id]} and {where}: give each question its own id"
+                f"{label(path)}: duplicate id {pair.id!r} on {seen[pair.id]} and {where}: give each question its own id"
             )
         seen[pair.id] = where
         pairs.append(pair)
     return pairs
 
 
-def _label(path: Path) -> str:
-    # "questions/train.csv": short, and enough to find the file in a project
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
-
-
-def _decode(data: bytes, label: str) -> str:
-    """Strict UTF-8 (a UTF-8 BOM is dropped; a UTF-16 BOM is honoured), newlines normalised."""
-    encoding = "utf-8"
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{label} line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}): re-save the file as UTF-8"
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _jsonl_records(text: str, label: str) -> list[tuple[str, dict[str, Any]]]:
-    return [(where, row) for _, where, row in _jsonl_rows(text, label)]
-
-
-def _jsonl_rows(text: str, label: str) -> list[tuple[int, str, dict[str, Any]]]:
-    records = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        where = f"{label} line {number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problem = f"{exc.msg}, column {exc.colno}"
-            raise InputError(f"{where}: not valid JSON ({problem}): fix or remove the line") from None
-        if not isinstance(row, dict):
-            raise InputError(f'{where}: expected a JSON object like {{"question": ..., "answer": ...}}')
-        records.append((number, where, row))
-    return records
-
-
 def read_jsonl_records(path: Path) -> list[tuple[int, str, dict[str, Any]]]:
     """(line number, where, object) for each non-empty line of a UTF-8 JSONL file; errors name the file and line."""
-    path = Path(path)
-    return _jsonl_rows(_decode(path.read_bytes(), _label(path)), _label(path))
-
-
-def _json_records(text: str, label: str) -> list[tuple[str, dict[str, Any]]]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{label} line {exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno}): fix it") from None
-    if isinstance(data, dict) and isinstance(data.get("questions"), list):
-        data = data["questions"]
-    if not isinstance(data, list):
-        raise InputError(f'{label}: expected a JSON list of objects like [{{"question": ..., "answer": ...}}]')
-    records = []
-    for number, row in enumerate(data, start=1):
-        where = f"{label} item {number}"
-        if not isinstance(row, dict):
-            raise InputError(f'{where}: expected a JSON object like {{"question": ..., "answer": ...}}')
-        records.append((where, row))
-    return records
-
-
-def _csv_records(text: str, label: str) -> list[tuple[str, dict[str, Any]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        raise InputError(f"{label} line 1: not a valid CSV header ({exc})") from None
-    columns = [c.strip().lower() for c in header]
-    if not any(c in columns for c in _QUESTION_KEYS):
-        raise InputError(
-            f'{label} line 1: no question column in the header (columns: {", ".join(columns)}): name one "question"'
-        )
-    records = []
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise InputError(f"{label} line {reader.line_num}: not valid CSV ({exc}): fix the quoting") from None
-        if not any(c.strip() for c in cells):
-            continue
-        where = f"{label} line {reader.line_num}"
-        if len(cells) > len(columns):
-            raise InputError(
-                f"{where}: {len(cells)} values but {len(columns)} columns ({', '.join(columns)}): "
-                "quote values that contain commas"
-            )
-        row = {col: cell for col, cell in zip(columns, cells) if col}
-        row["_columns"] = columns
-        records.append((where, row))
-    return records
+    return records.read_jsonl_records(path, EXAMPLE)
 
 
 def _text(row: dict[str, Any], keys: tuple[str, ...], where: str) -> str | None:

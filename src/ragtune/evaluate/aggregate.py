@@ -1,4 +1,4 @@
-"""From sample records to the numbers of results.json: intervals per arm, paired comparisons, costs."""
+"""From samples to the numbers of results.json: intervals per arm, paired comparisons, costs."""
 
 from __future__ import annotations
 
@@ -9,27 +9,24 @@ from ragtune import variants
 from ragtune.config import EvaluationConfig
 from ragtune.evaluate.metrics import AGGREGATES
 from ragtune.evaluate.stats import interval, paired
-
-# Besides accuracy, the metrics on which the recommendation will not prefer a simpler arm that is significantly
-# worse (ragtune.recommendation.results), so each of them must be compared pairwise.
-GUARDS = ("f1", "hallucination", "faithfulness")
-COMPARED = ("accuracy", *GUARDS)
+from ragtune.results import Sample
+from ragtune.results.models import COMPARED
 
 
-def _by_arm(samples: list[dict[str, Any]], phase: str) -> dict[str, dict[str, dict[str, Any]]]:
+def _by_arm(samples: list[Sample], phase: str) -> dict[str, dict[str, Sample]]:
     """arm -> question id -> sample, for one phase."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
+    out: dict[str, dict[str, Sample]] = {}
     for s in samples:
-        if s["phase"] == phase:
-            out.setdefault(s["arm"], {})[s["id"]] = s
+        if s.phase == phase:
+            out.setdefault(str(s.arm), {})[str(s.id)] = s
     return out
 
 
-def _column(rows: dict[str, dict[str, Any]], ids: list[str], key: str) -> list[float | None]:
-    return [rows[i]["metrics"].get(key) if i in rows else None for i in ids]
+def _column(rows: dict[str, Sample], ids: list[str], key: str) -> list[float | None]:
+    return [rows[i].metrics.get(key) if i in rows else None for i in ids]
 
 
-def metric_intervals(samples: list[dict[str, Any]], arms: list[str], ev: EvaluationConfig) -> dict[str, Any]:
+def metric_intervals(samples: list[Sample], arms: list[str], ev: EvaluationConfig) -> dict[str, Any]:
     """arm -> aggregate metric -> {mean, low, high, n} over the test phase."""
     rows = _by_arm(samples, "test")
     out: dict[str, Any] = {}
@@ -41,20 +38,25 @@ def metric_intervals(samples: list[dict[str, Any]], arms: list[str], ev: Evaluat
     return out
 
 
-def comparisons(samples: list[dict[str, Any]], arms: list[str], ev: EvaluationConfig) -> list[dict[str, Any]]:
+def comparisons(samples: list[Sample], arms: list[str], ev: EvaluationConfig) -> list[dict[str, Any]]:
     """Paired tests between every two arms on the same questions, for the key metrics and freshness."""
     names = {name: key for key, name in AGGREGATES.items()}
     plans = [("test", names[metric], metric) for metric in COMPARED] + [("fresh_after", "updated", "freshness")]
     by_phase = {phase: _by_arm(samples, phase) for phase in {phase for phase, _, _ in plans}}  # each built once
+    return [test for phase, key, metric in plans for test in pairwise(by_phase[phase], arms, key, metric, ev)]
+
+
+def pairwise(rows: dict[str, dict[str, Sample]], arms: list[str], key: str, metric: str,
+             ev: EvaluationConfig) -> list[dict[str, Any]]:
+    """The paired test of per-row metric ``key`` (reported as ``metric``) between every two arms, on the rows both
+    were scored on (arm -> row id -> sample)."""
     out = []
-    for phase, key, metric in plans:
-        rows = by_phase[phase]
-        for a, b in combinations([arm for arm in arms if arm in rows], 2):
-            ids = [i for i in rows[a] if i in rows[b]]
-            test = paired(_column(rows[a], ids, key), _column(rows[b], ids, key), resamples=ev.bootstrap,
-                          confidence=ev.confidence, seed=ev.seed)
-            if test["n"]:
-                out.append({"metric": metric, "a": a, "b": b, **test})
+    for a, b in combinations([arm for arm in arms if arm in rows], 2):
+        ids = [i for i in rows[a] if i in rows[b]]
+        test = paired(_column(rows[a], ids, key), _column(rows[b], ids, key), resamples=ev.bootstrap,
+                      confidence=ev.confidence, seed=ev.seed)
+        if test["n"]:
+            out.append({"metric": metric, "a": a, "b": b, **test})
     return out
 
 

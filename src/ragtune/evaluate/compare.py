@@ -17,20 +17,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ragtune import progress
 from ragtune import variants as registry
-from ragtune.answer import Answerer
+from ragtune.answer import ask_many
 from ragtune.config import ArmConfig
-from ragtune.data.build import read_build_report, trained_questions
+from ragtune.data.build import read_build_report
 from ragtune.errors import InputError
 from ragtune.evaluate import aggregate, freshness, probe, questions, score
 from ragtune.evaluate.runs import new_run_folder, write_run
 from ragtune.evaluate.stats import interval
 from ragtune.hardware import package_versions
 from ragtune.project import Project
-from ragtune.training.artifact import model_status, read_manifest
+from ragtune.results import SCHEMA, FreshArm, Freshness, JudgeInfo, RunResults, Sample
+from ragtune.runtime import Runtime
+from ragtune.training.artifact import read_manifest
+from ragtune.training.manifest import ModelManifest
+
+if TYPE_CHECKING:
+    from ragtune.index.kb import KnowledgeBase
+    from ragtune.index.manifest import KBVersion
 
 
 @dataclass
@@ -56,13 +63,12 @@ class CompareRun:
     """A finished comparison: its folder and its results."""
 
     folder: Path
-    results: dict[str, Any]
+    results: RunResults
 
 
-def plan_arms(project: Project, variants: list[str] | None, extra: list[ArmConfig] | None,
-              overrides: list[str] | None = None) -> list[ArmConfig]:
+def plan_arms(runtime: Runtime, variants: list[str] | None, extra: list[ArmConfig] | None) -> list[ArmConfig]:
     """The arms to compare: the variants (default evaluation.variants) and the extra arms, names unique."""
-    ev = project.config.evaluation
+    ev = runtime.project.config.evaluation
     known = registry.names()
     unknown = [v for v in variants or [] if v not in known]
     if unknown:
@@ -75,8 +81,7 @@ def plan_arms(project: Project, variants: list[str] | None, extra: list[ArmConfi
     if not arms:
         raise InputError(f"nothing to compare: name at least one variant ({', '.join(known)})")
     for arm in arms:  # a bad key in an arm fails now, naming the key, not after the first arms ran
-        if arm.set:
-            Project.load(project.root, [*(overrides or []), *arm_overrides(arm)])
+        runtime.with_overrides(arm_overrides(arm))  # (reads the arm's config, which the arm's answers reuse)
     return arms
 
 
@@ -104,9 +109,9 @@ def _ensure_models(project: Project, needed: set[str], train_missing: bool, stag
             train_variant(project, variant, method=method)
 
 
-def _document_texts(kb: Any, head: dict[str, Any] | None) -> Callable[[str | None], str | None]:
+def _document_texts(kb: KnowledgeBase, head: KBVersion | None) -> Callable[[str | None], str | None]:
     """A reader of a knowledge-base document's text (its chunks joined), reading each document once."""
-    documents = (head or {}).get("documents", {})
+    documents = head.documents if head else {}
     cache: dict[str, str | None] = {}
 
     def text(source: str | None) -> str | None:
@@ -114,69 +119,50 @@ def _document_texts(kb: Any, head: dict[str, Any] | None) -> Callable[[str | Non
             return None
         if source not in cache:
             entry = documents.get(source)
-            cache[source] = "\n".join(c.text for c in kb.store.get(entry["chunks"])) if entry else None
+            cache[source] = "\n".join(c.text for c in kb.store.get(entry.chunks)) if entry else None
         return cache[source]
 
     return text
 
 
-class _Answerers:
-    """One Answerer per distinct arm configuration (and per knowledge base: current or updated), reused."""
-
-    def __init__(self, project: Project, overrides: list[str] | None) -> None:
-        self.project, self.overrides = project, list(overrides or [])
-        self._made: dict[tuple[Any, ...], Answerer] = {}
-
-    def __call__(self, arm: ArmConfig, updated: Project | None = None) -> Answerer:
-        extra = arm_overrides(arm)
-        key = (updated is not None, *extra)
-        if key not in self._made:
-            project = Project.load(self.project.root, [*self.overrides, *extra]) if extra else self.project
-            if updated is not None:
-                project = Project(project.root, project.config.model_copy(
-                    update={"documents": updated.config.documents, "store": updated.config.store}))
-            self._made[key] = Answerer(project)
-        return self._made[key]
-
-
-def _trained_models(project: Project, plan: list[ArmConfig], kb: Any) -> tuple[dict[str, Any], list[Path]]:
+def _trained_models(project: Project, plan: list[ArmConfig], runtime: Runtime) -> tuple[dict[str, Any], list[Path]]:
     """The trained variants' manifests as results report them, and the data files they learned from."""
     models, data_files = {}, []
     for variant in sorted({a.variant for a in plan} & set(registry.trained())):
-        status = model_status(project, variant, kb=kb)
-        manifest = status.manifest or {}
-        models[variant] = {"method": manifest.get("method"), "base_model": manifest.get("base_model"),
-                           "trained": manifest.get("created"), "stale": status.stale,
-                           "training_s": (manifest.get("result") or {}).get("seconds")}
-        data = project.path((manifest.get("data") or {}).get("file", ""))
+        status = runtime.model_status(variant)
+        manifest = status.manifest or ModelManifest()
+        models[variant] = {"method": manifest.method, "base_model": manifest.base_model,
+                           "trained": manifest.created, "stale": status.stale,
+                           "training_s": manifest.training_seconds}
+        data = project.path(manifest.data.file if manifest.data else "")
         if data.is_file() and data not in data_files:
             data_files.append(data)
     return models, data_files
 
 
-def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any],
+def _evaluate_arm(arm: ArmConfig, runtime: Runtime, used: list[Any],
                   document_text: Callable[[str | None], str | None], stages: Stages,
                   probes: int, generated: dict[tuple[str, ...], tuple[str, list[Any], float]],
-                  ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
+                  ) -> tuple[list[Sample], dict[str, Any], list[str]]:
     """Answer the questions in batches, then a few alone: the samples, the performance figures, the warnings.
 
     Arms that differ only in answer.grounding share one generation: the policy is applied to the first such arm's
     answers (``generated``: arm key -> that arm's name, answers and batch seconds)."""
     from ragtune.grounding import with_policy
 
-    k = answerer.project.config.retrieval.k
+    k = runtime.project.config.retrieval.k
+    policy = runtime.project.config.answer.grounding
     retrieves = registry.get(arm.variant).retrieves
     same = (arm.variant, *(o for o in arm_overrides(arm) if not o.startswith("answer.grounding=")))
     with probe.PeakMemory() as memory:
         if same in generated:
             first, answers, elapsed = generated[same]
-            with stages(f"answer {arm.name} (the generations of {first}, {answerer.project.config.answer.grounding} "
-                        "policy)"):
-                answers = [with_policy(a, answerer.project.config.answer.grounding) for a in answers]
+            with stages(f"answer {arm.name} (the generations of {first}, {policy} policy)"):
+                answers = [with_policy(a, policy) for a in answers]
         else:
             with stages(f"answer {arm.name} ({len(used)} questions)"):
                 started = time.perf_counter()
-                answers = answerer.ask_many([p.question for p in used], arm.variant)
+                answers = ask_many(runtime, [p.question for p in used], arm.variant)
                 elapsed = time.perf_counter() - started
             generated[same] = (arm.name, answers, elapsed)
     samples = [score.score_test_answer(arm.name, arm.variant, pair, answer, k,
@@ -189,77 +175,73 @@ def _evaluate_arm(arm: ArmConfig, answerer: Answerer, used: list[Any],
             "completion_tokens_mean": round(completion / len(used), 1)}
     if probes:
         with stages(f"latency {arm.name} ({min(probes, len(used))} single questions)"):
-            perf.update(probe.latency(answerer, arm.variant, [p.question for p in used[:probes]]))
-    perf.update(weights_mb=probe.weights_mb(answerer.generator_for(arm.variant)[0]),
-                index_mb=round(answerer.kb.store.size_bytes() / 2**20, 2) if retrieves else None,
+            perf.update(probe.latency(runtime, arm.variant, [p.question for p in used[:probes]]))
+    perf.update(weights_mb=probe.weights_mb(runtime.generator_for(arm.variant)[0]),
+                index_mb=round(runtime.kb.store.size_bytes() / 2**20, 2) if retrieves else None,
                 peak_rss_mb=memory.peak_mb)
     return samples, perf, answers[0].warnings if answers else []
 
 
-def _judge(cfg: Any, samples: list[dict[str, Any]], stages: Stages) -> dict[str, Any]:
+def _judge(cfg: Any, samples: list[Sample], stages: Stages) -> JudgeInfo:
     """Add the judge's verdict to every test sample; returns how the report names the judge."""
     from ragtune.evaluate.judge import Judge
 
     with stages("judge"):
         judge = Judge(cfg)
-        verdicts = judge.grade([(s["question"], s["gold"] or None, s["answer"]) for s in samples])
+        verdicts = judge.grade([(str(s.question), s.gold or None, str(s.answer)) for s in samples])
         for sample, verdict in zip(samples, verdicts):
-            sample["metrics"]["judge"] = verdict
-    return judge.describe()
+            sample.metrics["judge"] = verdict
+    return JudgeInfo(**judge.describe())
 
 
 def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmConfig] | None = None,
             with_freshness: bool = False, limit: int | None = None, train_missing: bool | None = None,
             overrides: list[str] | None = None, log: Callable[[str], None] | None = None) -> CompareRun:
     """Measure the arms side by side on the held-out questions; returns the run (folder and results)."""
-    from ragtune.index.kb import KnowledgeBase
-
-    project = Project.load(root, overrides)
+    runtime = Runtime.load(root, overrides)  # everything the arms load, shared: one knowledge base per store
+    project = runtime.project
     ev = project.config.evaluation
     stages = Stages(log or (lambda line: print(line, file=sys.stderr, flush=True)))
-    plan = plan_arms(project, variants, arms, overrides)
+    plan = plan_arms(runtime, variants, arms)
     path, pairs = questions.load_test_split(project)
     used = questions.sample(pairs, limit or ev.limit, ev.seed)
     update = freshness.load_update(project) if with_freshness else None
     with stages("sync knowledge base"):
-        KnowledgeBase(project).sync()
+        runtime.kb.sync()
     _ensure_models(project, {a.variant for a in plan}, ev.train_missing if train_missing is None else train_missing,
                    stages)
     folder = new_run_folder(project)
     try:
-        return _measure(project, plan, path, pairs, used, update, folder, overrides, limit, stages)
+        return _measure(runtime, plan, path, pairs, used, update, folder, limit, stages)
     except BaseException:  # an interrupted or failed run leaves no half-written run folder behind
         if not (folder / "results.json").is_file():
             shutil.rmtree(folder, ignore_errors=True)
         raise
 
 
-def _measure(project: Project, plan: list[ArmConfig], path: Path, pairs: list[Any], used: list[Any],
-             update: freshness.Update | None, folder: Path, overrides: list[str] | None, limit: int | None,
-             stages: Stages) -> CompareRun:
+def _measure(runtime: Runtime, plan: list[ArmConfig], path: Path, pairs: list[Any], used: list[Any],
+             update: freshness.Update | None, folder: Path, limit: int | None, stages: Stages) -> CompareRun:
     """Everything after the models are ready: answer, probe, judge, freshness, statistics, write the run."""
-    from ragtune.index.kb import content_fingerprint
-
+    project = runtime.project
     ev = project.config.evaluation
-    answerer_for = _Answerers(project, overrides)
-    kb = answerer_for(plan[0]).kb
+    kb = runtime.kb
     head = kb.manifest()
-    models, data_files = _trained_models(project, plan, kb)
+    models, data_files = _trained_models(project, plan, runtime)
     with stages("check test split against training data"):
         leakage = questions.check_leakage(project, pairs, data_files)
 
-    samples: list[dict[str, Any]] = []
+    samples: list[Sample] = []
     performance: dict[str, Any] = {}
     warnings: list[str] = []
     document_text = _document_texts(kb, head)
     generated: dict[tuple[str, ...], tuple[str, list[Any], float]] = {}
     for arm in plan:
-        arm_samples, performance[arm.name], arm_warnings = _evaluate_arm(arm, answerer_for(arm), used, document_text,
-                                                                         stages, ev.latency_probes, generated)
+        arm_samples, performance[arm.name], arm_warnings = _evaluate_arm(
+            arm, runtime.with_overrides(arm_overrides(arm)), used, document_text, stages, ev.latency_probes, generated)
         samples += arm_samples
         warnings += [w for w in arm_warnings if w not in warnings]
     judge = _judge(ev.judge, samples, stages) if ev.judge is not None else None
-    fresh_summary = _freshness(project, update, plan, answerer_for, samples, folder, stages) if update else None
+    fresh_summary = _freshness(runtime, update, plan, samples, folder, stages) if update else None
 
     names = [a.name for a in plan]
     with stages("statistics"):
@@ -268,55 +250,52 @@ def _measure(project: Project, plan: list[ArmConfig], path: Path, pairs: list[An
     build = read_build_report(project)
     cost = aggregate.costs([a.model_dump() for a in plan], performance,
                            {v: m["training_s"] for v, m in models.items() if m["training_s"] is not None},
-                           build.get("seconds"), fresh_summary["reindex_s"] if fresh_summary else None,
+                           build.seconds if build else None, fresh_summary.reindex_s if fresh_summary else None,
                            ev.hourly_usd)
-    results: dict[str, Any] = {
-        "schema": 1, "run_id": folder.name, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "project": project.config.name, "arms": [a.model_dump() for a in plan],
-        "questions": {"file": str(path.relative_to(project.root)) if path.is_relative_to(project.root) else str(path),
-                      "total": len(pairs), "used": len(used), "answerable": sum(p.answerable for p in used),
-                      "unanswerable": sum(not p.answerable for p in used), "limit": limit or ev.limit,
-                      "leakage": leakage},
-        "retrieval_k": project.config.retrieval.k,
-        "kb": {"version": head["version"], "fingerprint": content_fingerprint(head),
-               "documents": len(head["documents"]),
-               "chunks": sum(len(d["chunks"]) for d in head["documents"].values())} if head else None,
-        "models": models, "metrics": metrics, "comparisons": paired, "performance": performance, "cost": cost,
-        "freshness": fresh_summary, "judge": judge, "stages": stages.done, "warnings": warnings,
-        "config": project.config.model_dump(mode="json"), "versions": _versions(),
-    }
+    results = RunResults(
+        schema_version=SCHEMA, run_id=folder.name, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        project=project.config.name, arms=[a.model_dump() for a in plan],
+        questions={"file": str(path.relative_to(project.root)) if path.is_relative_to(project.root) else str(path),
+                   "total": len(pairs), "used": len(used), "answerable": sum(p.answerable for p in used),
+                   "unanswerable": sum(not p.answerable for p in used), "limit": limit or ev.limit,
+                   "leakage": leakage},
+        retrieval_k=project.config.retrieval.k,
+        kb={"version": head.version, "fingerprint": head.fingerprint(), "documents": len(head.documents),
+            "chunks": head.chunk_count} if head else None,
+        models=models, metrics=metrics, comparisons=paired, performance=performance, cost=cost,
+        freshness=fresh_summary, judge=judge, stages=stages.done, warnings=warnings, tasks={},
+        recommendation=None, config=project.config.model_dump(mode="json"), versions=_versions(),
+    )
     from ragtune.recommendation import recommend
 
-    decision = recommend(results, project.config.constraints, training_questions=trained_questions(build))
-    results["recommendation"] = decision.to_dict()
+    results.recommendation = recommend(results, project.config.constraints,
+                                       training_questions=build.trained_questions if build else None)
     with stages("write results and report"):
         write_run(folder, results, samples)
     return CompareRun(folder, results)
 
 
-def _freshness(project: Project, update: freshness.Update, plan: list[ArmConfig],
-               answerer_for: _Answerers, samples: list[dict[str, Any]], folder: Path,
-               stages: Stages) -> dict[str, Any]:
+def _freshness(runtime: Runtime, update: freshness.Update, plan: list[ArmConfig], samples: list[Sample],
+               folder: Path, stages: Stages) -> Freshness:
     """Answer the update's questions before and after applying it (no retraining); the summary for results."""
-    from ragtune.index.kb import KnowledgeBase
-
+    project = runtime.project
     ev = project.config.evaluation
     texts = [q.question for q in update.questions]
     before: dict[str, list[Any]] = {}
     for arm in plan:
         with stages(f"freshness: {arm.name} before the update"):
-            before[arm.name] = answerer_for(arm).ask_many(texts, arm.variant)
+            before[arm.name] = ask_many(runtime.with_overrides(arm_overrides(arm)), texts, arm.variant)
     workspace = folder / "freshness-workspace"
     try:
         with stages("freshness: apply the update (copy + incremental re-index)"):
-            updated = freshness.updated_copy(project, update, workspace)
-            sync = KnowledgeBase(updated).sync()
+            updated = runtime.with_documents(freshness.updated_copy(project, update, workspace))
+            sync = updated.kb.sync()
         summary_arms = {}
         for arm in plan:
             retrieves = registry.get(arm.variant).retrieves
             if retrieves:
                 with stages(f"freshness: {arm.name} after the update"):
-                    after = answerer_for(arm, updated).ask_many(texts, arm.variant)
+                    after = ask_many(updated.with_overrides(arm_overrides(arm)), texts, arm.variant)
             else:
                 after = before[arm.name]  # without retrieval nothing the model sees has changed
             rows = {}
@@ -324,19 +303,19 @@ def _freshness(project: Project, update: freshness.Update, plan: list[ArmConfig]
                 rows[phase] = [score.score_fresh_answer(phase, arm.name, arm.variant, q, a)
                                for q, a in zip(update.questions, answers)]
                 samples.extend(rows[phase])
-            summary_arms[arm.name] = {
-                "before": freshness.outcome_shares([r["outcome"] for r in rows["fresh_before"]]),
-                "after": freshness.outcome_shares([r["outcome"] for r in rows["fresh_after"]]),
-                "updated": interval([r["metrics"]["updated"] for r in rows["fresh_after"]], resamples=ev.bootstrap,
-                                    confidence=ev.confidence, seed=ev.seed),
-                "reused_answers": not retrieves,
-            }
+            summary_arms[arm.name] = FreshArm(
+                before=freshness.outcome_shares([str(r.outcome) for r in rows["fresh_before"]]),
+                after=freshness.outcome_shares([str(r.outcome) for r in rows["fresh_after"]]),
+                updated=interval([r.metrics.get("updated") for r in rows["fresh_after"]], resamples=ev.bootstrap,
+                                 confidence=ev.confidence, seed=ev.seed),
+                reused_answers=not retrieves,
+            )
     finally:
         freshness.remove_copy(project, workspace)
-    return {"update": project.config.evaluation.freshness.update, "kb_before": sync.previous,
-            "kb_after": sync.version, "reindex_s": round(sync.seconds, 2),
-            "documents": {"added": len(sync.added), "changed": len(sync.changed), "removed": len(sync.removed)},
-            "questions": len(update.questions), "by_kind": freshness.summary(update), "arms": summary_arms}
+    return Freshness(update=project.config.evaluation.freshness.update, kb_before=sync.previous,
+                     kb_after=sync.version, reindex_s=round(sync.seconds, 2),
+                     documents={"added": len(sync.added), "changed": len(sync.changed), "removed": len(sync.removed)},
+                     questions=len(update.questions), by_kind=freshness.summary(update), arms=summary_arms)
 
 
 def _versions() -> dict[str, str]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ragtune import atomic
 from ragtune.data.questions import read_jsonl_records
 from ragtune.errors import InputError
 from ragtune.evaluate.formatting import OUTCOMES
@@ -127,7 +128,7 @@ def _copy_to_temporary_schema(project: Project, workspace: Path) -> str:
     cfg = project.config.store
     url = cfg.resolved_url()
     schema = f"{cfg.schema_for(project.root)[:46]}_fresh_{secrets.token_hex(4)}"
-    (workspace / SCHEMA_FILE).write_text(schema, encoding="utf-8")  # for remove_copy
+    atomic.write_text(workspace / SCHEMA_FILE, schema)  # for remove_copy
     with _TEMP_LOCK:
         if not _TEMP_SCHEMAS:  # (again) after pgvector's own exit handler, so it runs before the pools close
             atexit.unregister(_drop_leftover_schemas)

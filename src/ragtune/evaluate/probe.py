@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ragtune.runtime import Runtime
 
 
 class PeakMemory:
@@ -37,12 +40,14 @@ class PeakMemory:
         self.peak_mb = round(max(self.peak_mb, self._rss()), 1)
 
 
-def latency(answerer: Any, variant: str, questions: list[str]) -> dict[str, Any]:
+def latency(runtime: Runtime, variant: str, questions: list[str]) -> dict[str, Any]:
     """Answer each question alone, streamed, as a server would: latency percentiles, time to first token and
     decoding speed (retrieval included for variants that retrieve)."""
+    from ragtune.answer import ask
+
     totals, firsts, speeds = [], [], []
     for question in questions:
-        answer = answerer.ask(question, variant, on_token=lambda _piece: None)
+        answer = ask(runtime, question, variant, on_token=lambda _piece: None)
         totals.append(answer.retrieval_s + answer.generation_s)
         if answer.first_token_s is not None:
             firsts.append(answer.retrieval_s + answer.first_token_s)

@@ -1,15 +1,14 @@
-"""Run folders: runs/<id>/ with results.json, samples.jsonl and report.html."""
+"""Run folders: runs/<id>/ with results.json, samples.jsonl and report.html (the files: ``ragtune.results``)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from ragtune import atomic
 from ragtune.errors import InputError
+from ragtune.evaluate.report import render_report, write_report
 from ragtune.project import Project
+from ragtune.results import RunResults, Sample, save_results, save_samples
 
 
 def new_run_folder(project: Project) -> Path:
@@ -23,37 +22,17 @@ def new_run_folder(project: Project) -> Path:
     return folder
 
 
-def write_run(folder: Path, results: dict[str, Any], samples: list[dict[str, Any]]) -> Path:
+def write_run(folder: Path, results: RunResults, samples: list[Sample]) -> Path:
     """Write samples.jsonl, results.json and report.html; returns the report's path."""
-    (folder / "samples.jsonl").write_text("".join(json.dumps(s, ensure_ascii=False) + "\n" for s in samples),
-                                          encoding="utf-8")
+    save_samples(folder, samples)
     return write_results(folder, results, samples)
 
 
-def write_results(folder: Path, results: dict[str, Any], samples: list[dict[str, Any]] | None = None) -> Path:
-    """Write results.json (atomically) and report.html; returns the report's path. The report is rendered from
-    ``results`` and ``samples`` when the samples are given, else from the folder (its samples.jsonl)."""
-    from ragtune.evaluate.report import render_report, write_report
-
-    atomic.write_json(Path(folder) / "results.json", results, indent=2, ensure_ascii=False)
+def write_results(folder: Path, results: RunResults, samples: list[Sample] | None = None) -> Path:
+    """Write results.json and report.html; returns the report's path. The report is rendered from ``results``
+    and ``samples`` when the samples are given, else from the folder (its samples.jsonl)."""
+    save_results(folder, results)
     return render_report(folder) if samples is None else write_report(folder, results, samples)
-
-
-def read_results(folder: Path) -> dict[str, Any]:
-    """A run's results.json (an object); a clear error when the folder is not a run."""
-    path = Path(folder) / "results.json"
-    if not path.is_file():
-        raise InputError(f"{folder} is not a ragtune run folder (no results.json): run `ragtune compare` first")
-    try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text: re-run `ragtune compare`") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not valid JSON ({exc.msg}, line {exc.lineno}): re-run `ragtune compare`") from None
-    if not isinstance(results, dict):
-        raise InputError(f"{Path(folder)} is not a ragtune run folder: run `ragtune compare` first "
-                         "(results.json does not hold an object)")
-    return results
 
 
 def latest_run(project: Project) -> Path:

@@ -1,4 +1,4 @@
-"""Turn answers into sample records (samples.jsonl rows) with their per-question metrics."""
+"""Turn answers into samples (samples.jsonl rows, ``ragtune.results.Sample``) with their per-question metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from ragtune.answer import Answer
 from ragtune.data.questions import QAPair
 from ragtune.evaluate import freshness as fresh
 from ragtune.evaluate.metrics import freshness_outcome, score_answer
+from ragtune.results import Sample
 
 
 def golds(pair: QAPair) -> list[str]:
@@ -28,8 +29,8 @@ def _answer_fields(answer: Answer) -> dict[str, Any]:
 
 
 def score_test_answer(arm: str, variant: str, pair: QAPair, answer: Answer, k: int,
-                      gold_text: str | None) -> dict[str, Any]:
-    """A test-phase record: the question, the gold answer, the answer and its metrics."""
+                      gold_text: str | None) -> Sample:
+    """A test-phase sample: the question, the gold answer, the answer and its metrics."""
     forms = golds(pair)
     metrics = score_answer(
         answer=answer.text, abstained=answer.abstained, golds=forms, answerable=pair.answerable,
@@ -38,22 +39,22 @@ def score_test_answer(arm: str, variant: str, pair: QAPair, answer: Answer, k: i
         gold_docs=[pair.source] if pair.source else [], gold_text=gold_text, k=k,
         unsupported=None if answer.grounding is None else not answer.grounding.supported,
     )
-    return {"phase": "test", "arm": arm, "variant": variant, "id": pair.id, "question": pair.question,
-            "gold": pair.answer if pair.answerable else "", "aliases": pair.aliases, "answerable": pair.answerable,
-            "kind": pair.kind, "source": [pair.source] if pair.source else [], **_answer_fields(answer),
-            "metrics": metrics}
+    return Sample(phase="test", arm=arm, variant=variant, id=pair.id, question=pair.question,
+                  gold=pair.answer if pair.answerable else "", aliases=pair.aliases, answerable=pair.answerable,
+                  kind=pair.kind, source=[pair.source] if pair.source else [], **_answer_fields(answer),
+                  metrics=metrics)
 
 
 def score_fresh_answer(phase: str, arm: str, variant: str, question: fresh.UpdateQuestion,
-                       answer: Answer) -> dict[str, Any]:
-    """A freshness record (phase fresh_before or fresh_after): which fact the answer gave, and whether that is
+                       answer: Answer) -> Sample:
+    """A freshness sample (phase fresh_before or fresh_after): which fact the answer gave, and whether that is
     right for the phase."""
     outcome = freshness_outcome(answer=answer.text, abstained=answer.abstained, old=question.old, new=question.new)
     right = fresh.updated_score(question, outcome, phase)
     expected = question.new if phase == "fresh_after" else question.old
-    return {"phase": phase, "arm": arm, "variant": variant, "id": question.id, "question": question.question,
-            "gold": expected[0] if expected else "", "aliases": expected[1:], "answerable": bool(expected),
-            "kind": question.kind, "source": [question.source] if question.source else [], **_answer_fields(answer),
-            "old_answer": question.old[0] if question.old else "",
-            "new_answer": question.new[0] if question.new else "",
-            "outcome": outcome, "metrics": {"correct": right, "updated": right if phase == "fresh_after" else None}}
+    return Sample(phase=phase, arm=arm, variant=variant, id=question.id, question=question.question,
+                  gold=expected[0] if expected else "", aliases=expected[1:], answerable=bool(expected),
+                  kind=question.kind, source=[question.source] if question.source else [], **_answer_fields(answer),
+                  old_answer=question.old[0] if question.old else "",
+                  new_answer=question.new[0] if question.new else "",
+                  outcome=outcome, metrics={"correct": right, "updated": right if phase == "fresh_after" else None})

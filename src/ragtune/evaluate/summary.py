@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
-from typing import Any
 
-from ragtune.evaluate.formatting import (
-    NONE,
-    arm_names,
-    as_list,
-    as_map,
-    clip,
-    finite,
-    fmt_number,
-    interval_text,
-    p_value_text,
-    score,
-    stage_times,
-    verdict,
-)
+from ragtune.evaluate.formatting import NONE, clip, fmt_number, interval_text, p_value_text, score, verdict
+from ragtune.results import Comparison, RunResults, parse_results
 
 WIDTH = 120
 MEAN_ONLY = ("f1", "hallucination", "abstention_accuracy", "faithfulness", "citation_accuracy", "recall")
@@ -39,53 +25,48 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[st
     return lines
 
 
-def _comparison(c: Mapping[str, Any]) -> str:
+def _comparison(c: Comparison) -> str:
     """``  rag vs ft: +0.33 [+0.08, +0.50], p=0.004  significant``."""
-    diff, low, high = (finite(c.get(k)) for k in ("diff", "low", "high"))
-    text = f"  {c.get('a', '?')} vs {c.get('b', '?')}: "
-    text += NONE if diff is None else f"{diff:+.2f}"
-    if low is not None and high is not None:
-        text += f" [{low:+.2f}, {high:+.2f}]"
-    if finite(c.get("p")) is not None:
-        text += f", p={p_value_text(c.get('p'), tight=True)}"
-    return clip(f"{text}  {verdict(c.get('significant'), unknown='significance unknown')}", WIDTH)
+    text = f"  {c.a or '?'} vs {c.b or '?'}: "
+    text += NONE if c.diff is None else f"{c.diff:+.2f}"
+    if c.low is not None and c.high is not None:
+        text += f" [{c.low:+.2f}, {c.high:+.2f}]"
+    if c.p is not None:
+        text += f", p={p_value_text(c.p, tight=True)}"
+    return clip(f"{text}  {verdict(c.significant, unknown='significance unknown')}", WIDTH)
 
 
-def summary_lines(results: dict) -> list[str]:
-    """The terminal summary of a run's results.json: an aligned table per arm, comparisons, stages (≤ 120 chars)."""
-    results = as_map(results)
-    metrics = as_map(results.get("metrics"))
-    perf = as_map(results.get("performance"))
-    cost = as_map(as_map(results.get("cost")).get("arms"))
-    fresh = as_map(as_map(results.get("freshness")).get("arms"))
+def summary_lines(results: RunResults | dict) -> list[str]:
+    """The terminal summary of a run's results: an aligned table per arm, comparisons, stages (≤ 120 chars)."""
+    run = parse_results(results)
+    fresh = run.freshness.arms if run.freshness else {}
     header = ["arm", "accuracy [CI]", "F1", "halluc", "abst.acc", "faithful", "cite.acc", "recall", "p50 s", "$/1k q"]
     if fresh:
         header.append("updated [CI]")
     rows: list[list[str]] = []
-    for arm in arm_names(results):
-        m = as_map(metrics.get(arm))
+    for arm in run.arm_names():
         row = [
             arm,
-            interval_text(m.get("accuracy"), brackets="[]"),
-            *(score(as_map(m.get(k)).get("mean")) for k in MEAN_ONLY),
-            score(as_map(perf.get(arm)).get("latency_p50_s")),
-            fmt_number(as_map(cost.get(arm)).get("per_1k_queries_usd"), "$"),
+            interval_text(run.metric(arm, "accuracy"), brackets="[]"),
+            *(score(run.metric(arm, k).mean) for k in MEAN_ONLY),
+            score(run.perf(arm).latency_p50_s),
+            fmt_number(run.arm_cost(arm).per_1k_queries_usd, "$"),
         ]
         if fresh:
-            row.append(interval_text(as_map(fresh.get(arm)).get("updated"), brackets="[]"))
+            fa = fresh.get(arm)
+            row.append(interval_text(fa.updated if fa else None, brackets="[]"))
         rows.append(row)
     lines = _table(header, rows, right=set(range(1, len(header)))) if rows else ["no arms in this run"]
 
-    comparisons = [c for c in as_list(results.get("comparisons")) if isinstance(c, Mapping)]
-    comparisons = [c for c in comparisons if c.get("metric") == "accuracy"]
+    comparisons = [c for c in run.comparisons if c.metric == "accuracy"]
     if comparisons:
         lines += ["", "accuracy differences (paired, a − b):", *map(_comparison, comparisons)]
 
-    named, total = stage_times(results)
+    named = [(s.name or "?", s.seconds) for s in run.stages]
     if named:
         width = min(max(len(n) for n, _ in [*named, ("total", 0)]), 60)
         lines += ["", "time per stage:"]
-        for name, secs in [*named, ("total", total)]:
+        for name, secs in [*named, ("total", run.total_seconds())]:
             lines.append(f"  {clip(name, width).ljust(width)}  {NONE if secs is None else f'{secs:,.1f} s':>10}")
     out: list[str] = []
     for line in lines:  # a last guard: never wider than the terminal table promises

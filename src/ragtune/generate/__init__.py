@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ragtune.errors import ConfigError
-from ragtune.generate.base import Generation, Generator, TextStream
+from ragtune.generate.base import Generation, GenerationOptions, Generator, TextStream
 from ragtune.generate.models import load_causal_lm, resolve_model_path
 
 if TYPE_CHECKING:
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Generation",
+    "GenerationOptions",
     "Generator",
     "TextStream",
     "load_causal_lm",

@@ -33,6 +33,21 @@ class Generation:
     finish_reason: FinishReason
 
 
+@dataclass(frozen=True)
+class GenerationOptions:
+    """One call's generation settings, passed to a Generator's chat, stream and chat_batch; None leaves the
+    GenerationConfig's value (the server sets them per request)."""
+
+    max_new_tokens: int | None = None
+    temperature: float | None = None
+    stop: list[str] | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        """The settings that are set, as the generator's keyword arguments."""
+        given = {"max_new_tokens": self.max_new_tokens, "temperature": self.temperature, "stop": self.stop}
+        return {name: value for name, value in given.items() if value is not None}
+
+
 @runtime_checkable
 class Generator(Protocol):
     """A chat model. Keyword arguments left as None fall back to the GenerationConfig's values."""

@@ -84,6 +84,13 @@ def question_of(messages: Sequence[dict[str, str]]) -> str:
     return user.rsplit(QUESTION_MARK, 1)[-1]
 
 
+def few_shot_messages(question: str, shots: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    """Chat messages for a closed-book answer after solved examples (question, answer) as earlier turns."""
+    turns = [{"role": role, "content": text.strip()} for q, a in shots
+             for role, text in (("user", q), ("assistant", a))]
+    return [{"role": "system", "content": BASE_SYSTEM}, *turns, {"role": "user", "content": question.strip()}]
+
+
 def base_messages(question: str) -> list[dict[str, str]]:
     """Chat messages for a closed-book answer (no retrieval)."""
     return [{"role": "system", "content": BASE_SYSTEM}, {"role": "user", "content": question.strip()}]

@@ -12,10 +12,9 @@ so a failed or killed rebuild leaves every version and the archive as they were.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -24,6 +23,7 @@ from ragtune.corpus.document import Chunk
 from ragtune.corpus.scan import scan_documents
 from ragtune.errors import ConfigError, InputError, RagtuneError, StoreBusy
 from ragtune.index.embed import Embedder
+from ragtune.index.manifest import KBDocument, KBSettings, KBVersion, chunk_labels
 from ragtune.index.store import ChunkRecord, ChunkStore, open_store
 from ragtune.progress import bar, track
 from ragtune.project import Project
@@ -74,19 +74,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def content_fingerprint(manifest: dict[str, Any]) -> str:
-    """A hash of a version's chunk ids: equal for versions with the same content (e.g. after a rollback)."""
-    ids = sorted(cid for doc in manifest["documents"].values() for cid in doc["chunks"])
-    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
-
-
 def _version_key(n: int) -> str:
     return f"{VERSIONS}{n:06d}"
-
-
-def chunk_labels(docs: dict[str, Any]) -> dict[str, list[str]]:
-    """The access labels of every chunk of a version's documents, by chunk id."""
-    return {cid: d.get("labels", []) for d in docs.values() for cid in d["chunks"]}
 
 
 class KnowledgeBase:
@@ -132,11 +121,12 @@ class KnowledgeBase:
         value = self.store.read_meta(HEAD)
         return value["version"] if value else None
 
-    def manifest(self, version: int | None = None) -> dict[str, Any] | None:
-        """A version's manifest (the head's by default)."""
+    def manifest(self, version: int | None = None) -> KBVersion | None:
+        """A version's manifest (the head's by default); None when there is no such version."""
         store = self.store
         version = version if version is not None else self.head()
-        return store.read_meta(_version_key(version)) if version is not None else None
+        data = store.read_meta(_version_key(version)) if version is not None else None
+        return None if data is None else KBVersion.from_dict(data, f"knowledge-base version {version} in {store}")
 
     def versions(self) -> list[dict[str, Any]]:
         """Every version's summary: number, time, note, document and chunk counts."""
@@ -144,12 +134,9 @@ class KnowledgeBase:
         head = self.head()
         out = []
         for key in store.meta_keys(VERSIONS):
-            m = store.read_meta(key)
-            out.append({
-                "version": m["version"], "created": m["created"], "note": m["note"],
-                "documents": len(m["documents"]), "chunks": sum(len(d["chunks"]) for d in m["documents"].values()),
-                "summary": m.get("summary", {}), "current": m["version"] == head,
-            })
+            m = KBVersion.from_dict(store.read_meta(key), f"knowledge-base {key} in {store}")
+            out.append({"version": m.version, "created": m.created, "note": m.note, "documents": len(m.documents),
+                        "chunks": m.chunk_count, "summary": m.summary, "current": m.version == head})
         return out
 
     # -- sync ---------------------------------------------------------------------------------
@@ -171,19 +158,18 @@ class KnowledgeBase:
             store = self.store
             head = self.manifest()
             settings = self._settings()
-            if head and head["settings"]["embedding"] != settings["embedding"]:
+            if head and head.settings.embedding != settings.embedding:
                 raise ConfigError(
-                    f"embedding.model changed from {head['settings']['embedding']!r} to {settings['embedding']!r}: "
+                    f"embedding.model changed from {head.settings.embedding!r} to {settings.embedding!r}: "
                     "vectors of different models cannot be mixed; run `ragtune ingest --rebuild`"
                 )
-            same_chunking = bool(head) and all(head["settings"].get(key, {}) == settings[key]
-                                               for key in ("chunking", "parsers"))
-            old_docs: dict[str, Any] = head["documents"] if head else {}
-            report = SyncReport(version=None, previous=head["version"] if head else None)
+            same_chunking = head is not None and head.settings.same_chunking(settings)
+            old_docs: dict[str, KBDocument] = head.documents if head else {}
+            report = SyncReport(version=None, previous=head.version if head else None)
             files, passed_over = scan_documents(self.project.documents_dir, cfg.include, cfg.exclude)
             if not files and not self.project.documents_dir.is_dir():
                 raise InputError(f"{self.project.documents_dir} does not exist: put the documents there")
-            docs: dict[str, Any] = {}
+            docs: dict[str, KBDocument] = {}
             new_chunks: dict[str, Chunk] = {}
             counter = None
             for source, reason in passed_over:
@@ -192,16 +178,15 @@ class KnowledgeBase:
                 prev = old_docs.get(file.source)
                 try:
                     labels = document_labels(file.source, file.path, cfg.access)
-                    if prev and prev["sha256"] == file.sha256 and same_chunking:
-                        docs[file.source] = {**prev, "labels": labels}
-                        if prev.get("labels") != labels:
+                    if prev and prev.sha256 == file.sha256 and same_chunking:
+                        docs[file.source] = replace(prev, labels=labels)
+                        if prev.labels != labels:
                             report.relabeled.append(file.source)
                         report.unchanged += 1
                         continue
                     if counter is None:
                         counter = self._counter()
-                    entry, chunks = self._read(file, counter)
-                    entry["labels"] = labels
+                    entry, chunks = self._read(file, counter, labels)
                 except InputError as exc:
                     self._skip(report, docs, file.source, str(exc).removeprefix(f"{file.source}: "), prev)
                     continue
@@ -223,7 +208,7 @@ class KnowledgeBase:
             report.chunks_removed = len(current.keys() - target.keys())
             report.chunks_total = len(target)
             if (head and docs == old_docs and target == current) or (not head and not docs):
-                report.version = head["version"] if head else None
+                report.version = head.version if head else None
                 if rebuild:
                     report.warnings.append("nothing to ingest: the knowledge base is left as it was")
                 report.seconds = time.perf_counter() - started
@@ -247,27 +232,28 @@ class KnowledgeBase:
                 raise InputError(f"no knowledge-base version {version} (versions: {known})")
             self.store  # noqa: B018 - opens and recovers
             summary = {"rollback_to": version}
-            return self._commit(target["documents"], target["settings"], f"rollback to {version}", summary, {})
+            return self._commit(target.documents, target.settings, f"rollback to {version}", summary, {})
 
     # -- internals ----------------------------------------------------------------------------
     @staticmethod
-    def _skip(report: SyncReport, docs: dict[str, Any], source: str, reason: str, prev: dict | None) -> None:
+    def _skip(report: SyncReport, docs: dict[str, KBDocument], source: str, reason: str,
+              prev: KBDocument | None) -> None:
         """Pass over a document with the reason; one already in the knowledge base keeps its previous version."""
         if prev:
             docs[source] = prev
             reason += " (previous version kept)"
         report.skipped.append((source, reason))
 
-    def _settings(self) -> dict[str, Any]:
+    def _settings(self) -> KBSettings:
         cfg = self.project.config
-        return {"embedding": cfg.embedding.model, "chunking": cfg.chunking.model_dump(), "parsers": cfg.parsers}
+        return KBSettings(cfg.embedding.model, cfg.chunking.model_dump(), dict(cfg.parsers))
 
     def _counter(self):
         from ragtune.corpus.chunk import TokenCounter
 
         return TokenCounter(self.embedder.tokenizer)
 
-    def _read(self, file, counter) -> tuple[dict[str, Any], list[Chunk]]:
+    def _read(self, file, counter, labels: list[str]) -> tuple[KBDocument, list[Chunk]]:
         from ragtune.corpus.chunk import chunk_document
         from ragtune.corpus.parsers import parse_file
 
@@ -279,8 +265,7 @@ class KnowledgeBase:
         if len(chunks) > limits.max_chunks_per_file:
             raise InputError(f"{file.source} makes {len(chunks):,} chunks, over ingest.max_chunks_per_file "
                              f"({limits.max_chunks_per_file:,}): split it, or raise the limit")
-        entry = {"sha256": file.sha256, "title": doc.title, "chunks": [c.id for c in chunks]}
-        return entry, chunks
+        return KBDocument(file.sha256, doc.title, [c.id for c in chunks], labels), chunks
 
     def _check_sizes(self, report: SyncReport) -> None:
         size, limit = self.project.config.chunking.size, self.embedder.max_tokens
@@ -307,19 +292,19 @@ class KnowledgeBase:
         report.chunks_embedded = len(todo)
         return records
 
-    def _commit(self, docs: dict[str, Any], settings: dict[str, Any], note: str, summary: dict[str, Any],
+    def _commit(self, docs: dict[str, KBDocument], settings: KBSettings, note: str, summary: dict[str, Any],
                 records: dict[str, ChunkRecord], current: dict[str, list[str]] | None = None) -> int:
         store = self.store
         previous = self.head()
         number = max([int(k[len(VERSIONS):]) for k in store.meta_keys(VERSIONS)] or [0]) + 1
-        manifest = {"version": number, "parent": previous, "created": _now(), "note": note,
-                    "settings": settings, "summary": summary, "documents": docs}
+        manifest = KBVersion(number, docs, parent=previous, created=_now(), note=note, settings=settings,
+                             summary=summary)
         with store.transaction():
             if store.read_meta(OWNER) is None:
                 store.write_meta(OWNER, {"name": self.project.config.name})
             store.write_meta(PENDING, {"version": number, "restore": previous})
             self._apply(chunk_labels(docs), records, current)
-            store.write_meta(_version_key(number), manifest)
+            store.write_meta(_version_key(number), manifest.to_dict())
             store.write_meta(HEAD, {"version": number})
             store.write_meta(PENDING, None)
         return number
@@ -362,7 +347,7 @@ class KnowledgeBase:
                 pass  # another ingest is running: it commits, or leaves the recovery to the next opener
             return
         head = self.manifest()
-        self._apply(chunk_labels(head["documents"]) if head else {}, {})
+        self._apply(head.chunk_labels() if head else {}, {})
         store.write_meta(PENDING, None)
 
     @contextmanager

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from ragtune import atomic
 from ragtune.errors import require
 from ragtune.index.store.base import Filters, like_pattern
+from ragtune.index.store.rows import KEYWORD_COLUMNS, LABELS, keyword_text
 
 _STOPWORDS = "en"
 _MASKS_KEPT = 64  # label masks remembered per snapshot (one per distinct reader)
@@ -24,11 +26,6 @@ _MASKS_KEPT = 64  # label masks remembered per snapshot (one per distinct reader
 
 def _stemmer():
     return require("Stemmer", package="PyStemmer").Stemmer("english")
-
-
-def index_text(row: dict[str, Any]) -> str:
-    """The text a chunk is keyword-indexed under: title, section and body (as in Chunk.embed_text)."""
-    return "\n".join(p for p in (row["title"], row["section"], row["text"]) if p)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
@@ -47,7 +44,7 @@ class Snapshot:
         self._pa = require("pyarrow")
         self._labels = None  # flattened labels and their row numbers, on the first restricted search
         self._label_masks: dict[tuple[str, ...], np.ndarray] = {}
-        self._columns = {name: rows.column(name).to_pylist() for name in rows.column_names if name != "labels"}
+        self._columns = {name: rows.column(name).to_pylist() for name in rows.column_names if name != LABELS}
         self._stem = _stemmer()
         self._vocab = set(retriever.vocab_dict) if retriever is not None else set()
 
@@ -58,11 +55,11 @@ class Snapshot:
 
     @classmethod
     def build(cls, rows, vectors: np.ndarray) -> Snapshot:
-        """Index rows (id, source, title, section, text, ...) and their vectors."""
+        """Index rows (the chunk row's columns but the vector) and their vectors."""
         bm25s = require("bm25s", package="bm25s")
         if rows.num_rows == 0:
             return cls(rows, vectors, None)
-        texts = [index_text(r) for r in rows.select(["title", "section", "text"]).to_pylist()]
+        texts = [keyword_text(r) for r in rows.select(list(KEYWORD_COLUMNS)).to_pylist()]
         tokens = bm25s.tokenize(texts, stopwords=_STOPWORDS, stemmer=_stemmer(), show_progress=False)
         retriever = bm25s.BM25()
         retriever.index(tokens, show_progress=False)
@@ -79,7 +76,8 @@ class Snapshot:
         with pa.OSFile(str(folder / "rows.arrow"), "wb") as sink, pa.ipc.new_file(sink, self.rows.schema) as w:
             w.write_table(self.rows)
         np.save(folder / "vectors.npy", self.vectors, allow_pickle=False)
-        (folder / "stamp.json").write_text(json.dumps({"version": version, "empty": self.retriever is None}))
+        atomic.write_json(folder / "stamp.json", {"version": version, "empty": self.retriever is None},
+                          durable=False)  # as the files it stamps: a lost snapshot is built again
 
     @classmethod
     def load(cls, folder: Path, version: str) -> Snapshot | None:
@@ -123,7 +121,7 @@ class Snapshot:
         if allowed not in self._label_masks:
             if self._labels is None:
                 pc = require("pyarrow.compute")
-                labels = self.rows.column("labels")
+                labels = self.rows.column(LABELS)
                 self._labels = (pc.list_flatten(labels), np.asarray(pc.list_parent_indices(labels), dtype=np.int64))
             pc = require("pyarrow.compute")
             flat, parents = self._labels

@@ -18,9 +18,9 @@ def general_caveats(
     """Append the general caveats about ``run`` and the arms still in the running to ``caveats``
     (``training_questions``: the questions of the train split, synthetic ones included, paraphrases not)."""
     few = [
-        f"{a} (n={iv['n']})"
+        f"{a} (n={iv.n})"
         for a in remaining
-        if (iv := run.metric(a, "accuracy")) is not None and isinstance(iv.get("n"), int) and iv["n"] < MIN_QUESTIONS
+        if (iv := run.metric(a, "accuracy")) is not None and iv.n is not None and iv.n < MIN_QUESTIONS
     ]
     if few:
         caveats.append(
@@ -34,13 +34,12 @@ def general_caveats(
             f"synthetic, paraphrases not counted); {MIN_TRAINING_QUESTIONS}+ with paraphrases give the tuned arms "
             "a fairer chance"
         )
-    warnings = [w for w in run.raw.get("warnings") or [] if isinstance(w, str) and "stale" in w.lower()]
+    warnings = [w for w in run.results.warnings if "stale" in w.lower()]
     caveats.extend(warnings)
-    for name, model in run.section("models").items():
-        stale = model.get("stale") if isinstance(model, dict) else None
-        if stale and not any(name in w for w in warnings):
-            what = ", ".join(map(str, stale)) if isinstance(stale, list) else str(stale)
-            caveats.append(f"the {name} model is stale ({what}): retrain it before trusting its numbers")
+    for name, model in run.results.models.items():
+        if model is not None and model.stale and not any(name in w for w in warnings):
+            caveats.append(f"the {name} model is stale ({', '.join(model.stale)}): retrain it before trusting its "
+                           "numbers")
     unknown = ["content_changes"] if c.content_changes == "unknown" else []
     unknown += [k for k in STATED if getattr(c, k) is None]
     if unknown:

@@ -6,11 +6,10 @@ Every reason cites a measured number (with its interval or p-value) or a stated 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from ragtune.config import ConstraintsConfig
-from ragtune.evaluate.formatting import finite
 from ragtune.recommendation.results import Run
+from ragtune.results import Comparison, Interval
 
 UPDATES_PER_MONTH = {
     "never": 0.0,
@@ -22,15 +21,16 @@ UPDATES_PER_MONTH = {
 }
 
 
-def fmt_interval(iv: dict[str, Any]) -> str:
+def fmt_interval(iv: Interval) -> str:
     """``0.41 [0.29, 0.53] (n=60)``: a mean with its interval and count when known."""
-    text = f"{iv['mean']:.2f}"
-    low, high = finite(iv.get("low")), finite(iv.get("high"))
+    if iv.mean is None:
+        return "not measured"
+    text = f"{iv.mean:.2f}"
+    low, high = iv.low, iv.high
     if low is not None and high is not None:
         text += f" [{low:.2f}, {high:.2f}]"
-    n = iv.get("n")
-    if isinstance(n, int) and n > 0:
-        text += f" (n={n})"
+    if iv.n:
+        text += f" (n={iv.n})"
     return text
 
 
@@ -40,14 +40,14 @@ def fmt_p(p: float | None) -> str:
     return "p<0.001" if p < 0.001 else f"p={p:.2g}"
 
 
-def fmt_diff(cmp: dict[str, Any] | None) -> str:
+def fmt_diff(cmp: Comparison | None) -> str:
     """``diff +0.22 [+0.08, +0.35], p=0.004`` for a paired comparison (from Run.comparison)."""
     if not cmp:
         return "no paired comparison"
-    text = f"diff {cmp['diff']:+.2f}"
-    if cmp["low"] is not None and cmp["high"] is not None:
-        text += f" [{cmp['low']:+.2f}, {cmp['high']:+.2f}]"
-    return f"{text}, {fmt_p(cmp['p'])}"
+    text = f"diff {cmp.diff:+.2f}"
+    if cmp.low is not None and cmp.high is not None:
+        text += f" [{cmp.low:+.2f}, {cmp.high:+.2f}]"
+    return f"{text}, {fmt_p(cmp.p)}"
 
 
 def fmt_usd(value: float) -> str:
@@ -79,7 +79,7 @@ def are(arms: list[str]) -> str:
 
 def update_text(run: Run, arm: str) -> str:
     """What one knowledge update of the arm takes (time, dollars, how), or that it was not measured."""
-    seconds, usd = finite(run.cost(arm, "update_s")), finite(run.cost(arm, "update_usd"))
+    seconds, usd = run.cost(arm, "update_s"), run.cost(arm, "update_usd")
     how = run.cost(arm, "update_how")
     parts = []
     if seconds is not None:
@@ -89,17 +89,17 @@ def update_text(run: Run, arm: str) -> str:
     if not parts:
         return f"{arm}'s update cost was not measured"
     text = f"each update of {arm} takes {' and '.join(parts)}"
-    return text + (f" ({how})" if isinstance(how, str) and how else "")
+    return text + (f" ({how})" if how else "")
 
 
 def monthly_cost(run: Run, arm: str, constraints: ConstraintsConfig) -> tuple[float, str] | None:
     """The arm's monthly cost (serving + updates) and how it was computed; None without a measured price."""
-    per_1k = finite(run.cost(arm, "per_1k_queries_usd"))
+    per_1k = run.cost(arm, "per_1k_queries_usd")
     if per_1k is None:
         return None
     serving = constraints.queries_per_month / 1000 * per_1k
     updates = UPDATES_PER_MONTH.get(constraints.content_changes, 0.0)
-    update_usd = finite(run.cost(arm, "update_usd")) or 0.0
+    update_usd = run.cost(arm, "update_usd") or 0.0
     total = serving + updates * update_usd
     how = f"{constraints.queries_per_month:,} queries x {fmt_usd(per_1k)}/1k"
     if updates and update_usd:
@@ -125,7 +125,7 @@ def winner_figures(run: Run, arm: str, c: ConstraintsConfig) -> list[str]:
     p50, p95 = run.perf(arm, "latency_p50_s"), run.perf(arm, "latency_p95_s")
     if p50 is not None:
         serving.append(f"latency p50 {fmt_s(p50)}" + (f" (p95 {fmt_s(p95)})" if p95 is not None else ""))
-    per_1k = finite(run.cost(arm, "per_1k_queries_usd"))
+    per_1k = run.cost(arm, "per_1k_queries_usd")
     if per_1k is not None:
         monthly = monthly_cost(run, arm, c)
         serving.append(
@@ -141,7 +141,7 @@ def compare_line(run: Run, arm: str, other: str, metric: str) -> str | None:
     cmp = run.comparison(metric, arm, other)
     if cmp is None:
         return None
-    verdict = "significant" if cmp["significant"] else "not significant"
-    if metric == "accuracy" and not cmp["significant"] and run.simplicity(arm) < run.simplicity(other):
+    verdict = "significant" if cmp.significant else "not significant"
+    if metric == "accuracy" and not cmp.significant and run.simplicity(arm) < run.simplicity(other):
         verdict += f", and {arm} is the simpler"
     return f"{arm} vs {other} on {metric}: {fmt_diff(cmp)} ({verdict})"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ragtune.config import ConstraintsConfig
 from ragtune.recommendation.evidence import compare_line, fmt_diff, fmt_interval, names, winner_figures
 from ragtune.recommendation.results import Run
+from ragtune.results import Interval
 
 
 @dataclass
@@ -91,7 +92,7 @@ def _field(run: Run, c: ConstraintsConfig, remaining: list[str]) -> _Field:
         cmp = run.comparison("accuracy", leader, arm)
         if cmp is None:
             uncompared.append(arm)
-        elif not cmp["significant"] and not any(run.significantly_worse(arm, h) for h in ranked[:i]):
+        elif not cmp.significant and not any(run.significantly_worse(arm, h) for h in ranked[:i]):
             worse = run.worse_on_guards(arm, leader)
             if worse:
                 guarded[arm] = worse
@@ -111,7 +112,7 @@ def _field(run: Run, c: ConstraintsConfig, remaining: list[str]) -> _Field:
 def _choice_reasons(run: Run, f: _Field, reasons: list[str]) -> set[str]:
     """Why the choice beat the leader (or is it) and the simpler arm; returns the arms whose comparison was cited."""
     choice, leader, plain = f.choice, f.leader, f.plain
-    acc = fmt_interval(run.metric(choice, "accuracy") or {})
+    acc = fmt_interval(run.metric(choice, "accuracy") or Interval())
     cited: set[str] = set()
     if choice == leader:
         reasons.append(f"{choice} has the highest accuracy of the remaining arms: {acc}")

@@ -7,7 +7,6 @@ questions clearly worse than the best retrieving arm; with rare changes a fine-t
 from __future__ import annotations
 
 from ragtune.config import ConstraintsConfig
-from ragtune.evaluate.formatting import finite
 from ragtune.recommendation.evidence import UPDATES_PER_MONTH, fmt_diff, fmt_interval, fmt_usd, update_text
 from ragtune.recommendation.results import Run
 
@@ -27,7 +26,7 @@ def apply_content_changes(
     """Apply the content-change rule; returns the arms still in the running."""
     changes = c.content_changes
     shares = {a: f for a in remaining if run.retrieves(a) and (f := run.freshness(a)) is not None}
-    best = max(shares, key=lambda a: shares[a]["mean"], default=None)
+    best = max(shares, key=lambda a: shares[a].mean, default=None)
     best_fresh = shares.get(best) if best else None
     stale_lines: list[str] = []
     for arm in (a for a in run.arms if not run.retrieves(a)):
@@ -72,7 +71,7 @@ def _rare_changes(run: Run, changes: str, remaining: list[str]) -> list[str]:
     per_month = UPDATES_PER_MONTH[changes]
     costs = []
     for arm in tuned:
-        usd = finite(run.cost(arm, "update_usd"))
+        usd = run.cost(arm, "update_usd")
         monthly = f" (~{fmt_usd(usd * per_month)}/month)" if usd is not None and per_month else ""
         costs.append(update_text(run, arm) + monthly)
     what = "does not go stale" if changes == "never" else "goes stale rarely, so its staleness costs little"
@@ -92,11 +91,11 @@ def _clearly_below(run: Run, arm: str, best: str) -> str | None:
         f"{arm} answered {fmt_interval(fresh)} of the updated questions with the new answer vs "
         f"{best}'s {fmt_interval(top)}"
     )
-    hi, lo = finite(fresh.get("high")), finite(top.get("low"))
+    hi, lo = fresh.high, top.low
     if hi is not None and lo is not None and hi < lo:
         return text
     if run.significantly_worse(arm, best, "freshness"):
         return f"{text} (paired {fmt_diff(run.comparison('freshness', arm, best))})"
-    if (hi is None or lo is None) and top["mean"] - fresh["mean"] >= CLEAR_GAP:
+    if (hi is None or lo is None) and top.mean - fresh.mean >= CLEAR_GAP:
         return text
     return None

@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ragtune.errors import InputError, RagtuneError
+from ragtune.generate.base import GenerationOptions
 from ragtune.serve_options import LIMITS, ServeOptions
 from ragtune.server import shapes
 from ragtune.server.auth import BearerKey, request_reader, server_keys
@@ -197,8 +198,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
     variant = service.variant_of(body.model)
     question, warnings = _question(body.messages)
     limit = _token_limit(body, request.app.state.max_tokens, service.project.config.generation.max_new_tokens)
-    options = {"max_new_tokens": limit, "temperature": body.temperature, "stop": body.stop_list()}
-    options = {key: value for key, value in options.items() if value is not None}
+    options = GenerationOptions(max_new_tokens=limit, temperature=body.temperature, stop=body.stop_list())
     retrieval = {"k": body.ragtune.k if body.ragtune else None, "reader": request_reader(request),
                  "filters": _filters(body.ragtune.filters if body.ragtune else None)}
     gone = threading.Event()  # the client left or the server is stopping: the generation stops at its next token
@@ -207,11 +207,11 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
             if gone.is_set():
                 raise _ClientGone()
 
-        reply = await _unless_gone(request, limiter, gone=gone, work=lambda: service.answer(
+        answer = await _unless_gone(request, limiter, gone=gone, work=lambda: service.answer(
             question, variant, options, on_token=check, **retrieval))
-        if reply is None:
+        if answer is None:
             return Response(status_code=499)  # nginx's "client closed request": nobody reads it
-        return JSONResponse(shapes.completion(reply.answer, body.model, reply.finish_reason, warnings))
+        return JSONResponse(shapes.completion(answer, body.model, answer.finish_reason, warnings))
 
     loop = asyncio.get_running_loop()
     events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
@@ -249,9 +249,9 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
                     if value:
                         yield writer.delta(value)
                 elif kind == "done":
-                    yield writer.final(value.answer, value.finish_reason, warnings)
+                    yield writer.final(value, value.finish_reason, warnings)
                     if include_usage:
-                        yield writer.usage(value.answer)
+                        yield writer.usage(value)
                     yield writer.done()
                     return
                 else:

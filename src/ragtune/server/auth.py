@@ -129,7 +129,7 @@ def request_key(request: Request) -> ServerKey | None:
 
 
 def request_reader(request: Request) -> ReaderSpec | None:
-    """Whom a request reads as, for ``Answerer.ask(reader=...)`` (None: every document)."""
+    """Whom a request reads as, for ``ragtune.answer.ask(reader=...)`` (None: every document)."""
     key = request_key(request)
     return key.reader if key is not None else None
 

@@ -58,14 +58,14 @@ def project_status(service: Service, key: ServerKey | None = None) -> dict[str, 
     from ragtune.variants import VARIANTS
 
     project = service.project
-    kb = service.answerer.kb  # its version metadata is read from disk on every call: other processes' ingests show
+    kb = service.runtime.kb  # its version metadata is read from disk on every call: other processes' ingests show
     manifest = kb.manifest()
     allowed = key.labels if key is not None else None  # None: the owner's view
     kb_info = None
     if manifest is not None:
         documents = visible_documents(manifest, allowed)
-        kb_info = {"version": manifest["version"], "created": manifest.get("created"), "documents": len(documents),
-                   "chunks": sum(len(d["chunks"]) for d in documents)}
+        kb_info = {"version": manifest.version, "created": manifest.created, "documents": len(documents),
+                   "chunks": sum(len(d.chunks) for d in documents)}
     models = []
     for variant in service.variants():
         stale = model_status(project, variant, kb).stale if VARIANTS[variant].trained else []

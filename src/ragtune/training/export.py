@@ -28,14 +28,15 @@ def export_model(project: Project, out: str | Path, variant: str = DEFAULT_TRAIN
     from ragtune.generate.models import load_model_files, merge_adapter, resolve_model_path
 
     status = require_model(project, variant)
-    manifest = status.manifest or {}
+    manifest = status.manifest  # there is one: require_model raises otherwise
+    lora = manifest.method == "lora"
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise InputError(f"{out} exists and is not empty: choose a new folder (nothing was overwritten)")
     tmp = out.parent / f".{out.name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    if manifest.get("method") == "lora" and merge:
-        spec = manifest["base_model"]
+    if lora and merge:
+        spec = manifest.base_model
         model, tokenizer = load_model_files(resolve_model_path(spec), spec, torch.float32, "cpu")
         model = merge_adapter(model, str(status.path))
         with quiet_transformers():
@@ -44,8 +45,8 @@ def export_model(project: Project, out: str | Path, variant: str = DEFAULT_TRAIN
         tokenizer.save_pretrained(tmp)
     else:
         shutil.copytree(status.path, tmp, ignore=shutil.ignore_patterns(MANIFEST, "log.jsonl"))
-    exported = {**manifest, "exported": {"variant": variant, "merged": bool(merge and manifest.get("method") == "lora"),
-                                         "from": str(status.path), "stale": status.stale}}
+    exported = {**manifest.to_dict(), "exported": {"variant": variant, "merged": bool(merge and lora),
+                                                   "from": str(status.path), "stale": status.stale}}
     (tmp / EXPORT_MANIFEST).write_text(json.dumps(exported, indent=2), encoding="utf-8")
     atomic.swap_folder(tmp, out)  # ``out`` is absent or an empty folder (checked above)
     return out

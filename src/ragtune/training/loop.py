@@ -213,7 +213,7 @@ class TrainingLoop:
             (self.work / "best.safetensors").unlink(missing_ok=True)
             state["initial_dev"] = self.dev_loss()
         self.work.mkdir(parents=True, exist_ok=True)
-        (self.work / "run.json").write_text(json.dumps(self.run_key, indent=2, sort_keys=True), encoding="utf-8")
+        atomic.write_json(self.work / "run.json", self.run_key, indent=2, sort_keys=True)
         eval_every = self.s.eval_every or self.steps_per_epoch
         self.model.train()
         progress = bar(self.total, desc="training", unit="step")
@@ -317,7 +317,7 @@ class TrainingLoop:
     @staticmethod
     def _trim_log(path: Path, step: int) -> None:
         rows = [r for r in TrainingLoop._read_log(path) if r["step"] <= step]
-        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        atomic.write_jsonl(path, rows)
 
     @staticmethod
     def _read_log(path: Path) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ragtune import atomic
 from ragtune.corpus.scan import file_hash
@@ -19,8 +19,13 @@ from ragtune.progress import quiet_transformers
 from ragtune.project import DATA_KINDS, Project, data_file_name
 from ragtune.training.artifact import MANIFEST, TRAINED_VARIANTS, model_status
 from ragtune.training.loop import LoopResult, LoopSettings, TrainingLoop
+from ragtune.training.manifest import ModelManifest, TrainingData
 from ragtune.training.rows import encode_chat_rows, encode_text_rows, read_rows
 from ragtune.variants import DEFAULT_TRAINED, VARIANTS
+
+if TYPE_CHECKING:
+    from ragtune.index.kb import KnowledgeBase
+    from ragtune.index.manifest import KBRef
 
 DATA_FILES = {kind: data_file_name(kind) for kind in DATA_KINDS}  # data/sft.jsonl, ... (Project.data_file)
 
@@ -121,21 +126,21 @@ def _encode(tokenizer: Any, rows: list[dict[str, Any]], method: str, max_len: in
     return encode_chat_rows(tokenizer, rows, max_len, path)
 
 
-def _built_from(project: Project) -> dict[str, Any]:
+def _built_from(project: Project) -> KBRef | None:
+    """The knowledge-base version the training data was built from (None: none, or the data was never built)."""
     from ragtune.data.build import read_build_report
 
-    return read_build_report(project).get("kb") or {}
+    build = read_build_report(project)
+    return build.kb if build is not None else None
 
 
-def _data_warnings(kb: Any, built: dict[str, Any]) -> list[str]:
+def _data_warnings(kb: KnowledgeBase, built: KBRef | None) -> list[str]:
     """Warn when the training data predates the current knowledge base (the model would be stale at birth)."""
-    from ragtune.index.kb import content_fingerprint
-
     head = kb.manifest()
-    if head is None or not built or built.get("fingerprint") == content_fingerprint(head):
+    if head is None or built is None or built.fingerprint == head.fingerprint():
         return []
-    return [f"the training data was built from knowledge-base version {built.get('version')}, which has changed "
-            f"since (now version {head['version']}): run `ragtune data build` before training to include the changes"]
+    return [f"the training data was built from knowledge-base version {built.version}, which has changed "
+            f"since (now version {head.version}): run `ragtune data build` before training to include the changes"]
 
 
 def train_variant(project: Project, variant: str = DEFAULT_TRAINED, method: str | None = None,
@@ -169,24 +174,23 @@ def train_variant(project: Project, variant: str = DEFAULT_TRAINED, method: str 
     run_key = {"variant": variant, "base_model": spec, "data_sha256": data_sha, "hyperparameters": hyper}
     work = project.work_dir(variant)
     result = TrainingLoop(model, train, dev, tokenizer.pad_token_id, settings, work, run_key).run(resume=resume)
-    manifest = {
-        "variant": variant, "method": method, "base_model": spec, "hyperparameters": hyper,
-        "autocast": str(settings.autocast).removeprefix("torch.") if settings.autocast is not None else "float32",
-        "data": {"file": rel, "sha256": data_sha, "rows_train": len(train), "rows_dev": len(dev)},
-        "kb": _built_from(project),
-        "result": {k: v for k, v in result.__dict__.items() if k != "curve"},
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "versions": _versions(),
-    }
+    manifest = ModelManifest(
+        variant=variant, method=method, base_model=spec, hyperparameters=hyper,
+        autocast=str(settings.autocast).removeprefix("torch.") if settings.autocast is not None else "float32",
+        data=TrainingData(rel, data_sha, len(train), len(dev)), kb=_built_from(project),
+        result={k: v for k, v in result.__dict__.items() if k != "curve"},
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"), versions=_versions(),
+    )
     target = _save(project, variant, method, model, tokenizer, manifest, work)
     return TrainReport(variant, method, target, rel, len(train), len(dev), result, load_seconds, previous.stale,
-                       _data_warnings(kb, manifest["kb"]))
+                       _data_warnings(kb, manifest.kb))
 
 
 def _versions() -> dict[str, str]:
     return package_versions(("ragtune", "torch", "transformers", "peft"))
 
 
-def _save(project: Project, variant: str, method: str, model: Any, tokenizer: Any, manifest: dict[str, Any],
+def _save(project: Project, variant: str, method: str, model: Any, tokenizer: Any, manifest: ModelManifest,
           work: Path) -> Path:
     """Write the model next to the old one and swap it in, so a failure never leaves a half-written model."""
     target = project.model_dir(variant)
@@ -199,7 +203,7 @@ def _save(project: Project, variant: str, method: str, model: Any, tokenizer: An
         tokenizer.save_pretrained(tmp)
     if (work / "log.jsonl").is_file():
         shutil.copy2(work / "log.jsonl", tmp / "log.jsonl")
-    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    (tmp / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2), encoding="utf-8")
     atomic.swap_folder(tmp, target)  # the old model goes aside to .old-<variant> until the new one is in place
     shutil.rmtree(work / "checkpoints", ignore_errors=True)
     (work / "best.safetensors").unlink(missing_ok=True)

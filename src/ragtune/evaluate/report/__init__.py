@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ragtune import atomic
 from ragtune.evaluate.report.page import build_html
 from ragtune.evaluate.report.run import load_run
+from ragtune.results import RunResults, Sample
 
 
-def write_report(run_dir: str | Path, results: dict, samples: list[dict]) -> Path:
-    """Write ``run_dir/report.html`` for the given results and samples; return its path."""
+def write_report(run_dir: str | Path, results: RunResults | dict, samples: list[Sample] | list[dict]) -> Path:
+    """Write ``run_dir/report.html`` (atomically) for the given results and samples; return its path."""
     out = Path(run_dir) / "report.html"
-    out.write_text(build_html(results, samples), encoding="utf-8")
+    atomic.write_text(out, build_html(results, samples))
     return out
 
 

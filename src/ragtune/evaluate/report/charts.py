@@ -3,7 +3,7 @@ and time per stage, each an inline SVG with a caption. A chart with nothing to d
 
 from __future__ import annotations
 
-from ragtune.evaluate.formatting import as_map, finite, fmt_number, stage_times
+from ragtune.evaluate.formatting import fmt_number
 from ragtune.evaluate.report.markup import e, section
 from ragtune.evaluate.report.run import RunView
 from ragtune.evaluate.report.svg_bars import bars_svg, ci_bars_svg, stacked_shares_svg
@@ -27,7 +27,7 @@ def _scatter(view: RunView) -> list[tuple[str, str]]:
         (
             a,
             view.figure("performance", "latency_p50_s", a),
-            finite(view.metric(a, "accuracy").get("mean")),
+            view.metric(a, "accuracy").mean,
             view.figure("cost", "per_1k_queries_usd", a),
         )
         for a in view.arms
@@ -51,7 +51,7 @@ def _metric_bars(view: RunView) -> list[tuple[str, str]]:
         items = []
         for a in view.arms:
             iv = view.metric(a, k)
-            items.append((a, finite(iv.get("mean")), finite(iv.get("low")), finite(iv.get("high"))))
+            items.append((a, iv.mean, iv.low, iv.high))
         if any(i[1] is not None for i in items):
             label = QUALITY[k][0]
             caption = f"{label} per arm with its confidence interval" + (
@@ -64,8 +64,8 @@ def _metric_bars(view: RunView) -> list[tuple[str, str]]:
 def _freshness(view: RunView) -> list[tuple[str, str]]:
     if view.freshness is None:
         return []
-    fa = as_map(view.freshness.get("arms"))
-    rows = [(a, as_map(fa.get(a)).get("before"), as_map(fa.get(a)).get("after")) for a in view.arms if a in fa]
+    fa = {a: f for a, f in view.freshness.arms.items() if f is not None}
+    rows = [(a, fa[a].before, fa[a].after) for a in view.arms if a in fa]
     if not rows:
         return []
     svg = stacked_shares_svg(rows, title="Freshness: answers before and after the update")
@@ -83,10 +83,10 @@ def _update_cost(view: RunView) -> list[tuple[str, str]]:
         return []
     notes = []
     for a in view.arms:
-        c = as_map(view.cost.get(a))
-        bits = [fmt_number(c.get("update_usd"), "$")] if finite(c.get("update_usd")) is not None else []
-        if c.get("update_how"):
-            bits.append(str(c["update_how"]))
+        c = view.run.arm_cost(a)
+        bits = [fmt_number(c.update_usd, "$")] if c.update_usd is not None else []
+        if c.update_how:
+            bits.append(c.update_how)
         notes.append(" · ".join(bits))
     svg = bars_svg(
         upd, title="Update cost per arm (seconds)", unit="s", notes=notes, colors=view.colors, single_color=None
@@ -100,7 +100,8 @@ def _update_cost(view: RunView) -> list[tuple[str, str]]:
 
 
 def _stages(view: RunView) -> list[tuple[str, str]]:
-    items, total = stage_times(view.results)
+    items = [(s.name or "?", s.seconds) for s in view.run.stages]
+    total = view.run.total_seconds()
     if not items:
         return []
     svg = bars_svg(items, title=f"Time per stage (total {fmt_number(total, 's')})", unit="s")

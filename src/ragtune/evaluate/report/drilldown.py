@@ -4,12 +4,10 @@ without it)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from ragtune.evaluate.formatting import NONE, as_list, as_map, finite, fmt_number, score
+from ragtune.evaluate.formatting import NONE, fmt_number, score
 from ragtune.evaluate.report.markup import e, text
 from ragtune.evaluate.report.run import RunView
+from ragtune.results import Sample, SourceRef
 
 SOURCE_CHARS = 600
 PHASES = {
@@ -56,11 +54,9 @@ SCRIPT = """
 
 def questions(view: RunView) -> str:
     """The Questions section: the filter box, then the questions of each phase."""
-    by_phase: dict[str, dict[str, list[dict]]] = {}
+    by_phase: dict[str, dict[str, list[Sample]]] = {}
     for s in view.samples:
-        phase = str(s.get("phase") or "test")
-        qid = str(s.get("id") if s.get("id") is not None else "?")
-        by_phase.setdefault(phase, {}).setdefault(qid, []).append(s)
+        by_phase.setdefault(s.phase or "test", {}).setdefault(s.id if s.id is not None else "?", []).append(s)
     parts = ['<section id="questions"><h2>Questions</h2>']
     if not by_phase:
         parts.append(
@@ -94,40 +90,38 @@ def questions(view: RunView) -> str:
     return "".join(parts)
 
 
-def _question(view: RunView, qid: str, rows: list[dict]) -> str:
+def _question(view: RunView, qid: str, rows: list[Sample]) -> str:
     """One question: its text, gold answer and each arm's answer in the summary line, the details inside."""
     first = rows[0]
     rank = {a: i for i, a in enumerate(view.arms)}
-    rows = sorted(rows, key=lambda s: rank.get(str(s.get("arm")), len(rank)))
-    correct = {str(s.get("arm")): finite(as_map(s.get("metrics")).get("correct")) for s in rows}
+    rows = sorted(rows, key=lambda s: rank.get(str(s.arm), len(rank)))
+    correct = {str(s.arm): s.metrics.get("correct") for s in rows}
     known = {a: v for a, v in correct.items() if v is not None}
-    outcomes = {str(s.get("arm")): s.get("outcome") for s in rows if s.get("outcome")}
+    outcomes = {str(s.arm): s.outcome for s in rows if s.outcome}
     disagree = len(set(known.values())) > 1 or (not known and len(set(outcomes.values())) > 1)
     wrong = " ".join(str(rank[a]) for a, v in known.items() if v == 0 and a in rank)
     head = [
         f'<span class="qhead"><span class="qid">{e(qid)}</span>'
-        f'<span class="qtext">{e(text(first.get("question")))}</span>'
+        f'<span class="qtext">{e(text(first.question))}</span>'
     ]
-    if first.get("kind"):
-        head.append(f'<span class="tag">{e(first["kind"])}</span>')
+    if first.kind:
+        head.append(f'<span class="tag">{e(first.kind)}</span>')
     head.append("</span>")
     gold = _gold_line(first)
     if gold:
         head.append(f'<span class="gold">{e(gold)}</span>')
     head.append('<span class="answers">')
     for s in rows:
-        arm = str(s.get("arm") or "?")
-        head.append(
-            f'<span class="arm">{view.swatch(arm)}</span><span>{_badge(correct.get(arm))}{e(text(s.get("answer")))}'
-        )
-        if s.get("abstained") is True:
+        arm = s.arm or "?"
+        head.append(f'<span class="arm">{view.swatch(arm)}</span><span>{_badge(correct.get(arm))}{e(text(s.answer))}')
+        if s.abstained is True:
             head.append('<span class="tag">abstained</span>')
-        if s.get("outcome"):
-            head.append(f'<span class="tag">{e(s["outcome"])}</span>')
+        if s.outcome:
+            head.append(f'<span class="tag">{e(s.outcome)}</span>')
         head.append("</span>")
     head.append("</span>")
     body = "".join(_arm_detail(view, s) for s in rows)
-    gold_docs = text(first.get("source")) if first.get("source") else ""
+    gold_docs = text(first.source) if first.source else ""
     if gold_docs:
         body = f'<p class="small muted">gold source: {e(gold_docs)}</p>{body}'
     return (
@@ -136,19 +130,16 @@ def _question(view: RunView, qid: str, rows: list[dict]) -> str:
     )
 
 
-def _gold_line(first: Mapping[str, Any]) -> str:
+def _gold_line(first: Sample) -> str:
     """What the right answer is (gold and aliases, or abstain), and the old/new answers of an update question."""
-    aliases = [str(x) for x in as_list(first.get("aliases")) if x]
+    aliases = [x for x in first.aliases if x]
     gold = ""
-    if first.get("answerable") is False:
+    if first.answerable is False:
         gold = "unanswerable: the right answer is to abstain"
-    elif first.get("gold") not in (None, ""):
-        gold = f"gold: {text(first['gold'])}" + (f" (also: {'; '.join(aliases)})" if aliases else "")
-    extra = [
-        f"{label}: {text(first[key])}"
-        for key, label in (("old_answer", "old"), ("new_answer", "new"))
-        if first.get(key) not in (None, "")
-    ]
+    elif first.gold:
+        gold = f"gold: {text(first.gold)}" + (f" (also: {'; '.join(aliases)})" if aliases else "")
+    extra = [f"{label}: {text(value)}" for value, label in ((first.old_answer, "old"), (first.new_answer, "new"))
+             if value]
     return " · ".join([x for x in [gold, *extra] if x])
 
 
@@ -160,51 +151,46 @@ def _badge(correct: float | None) -> str:
     return '<span class="badge b-bad" title="wrong">✗</span>'
 
 
-def _metric_value(value: Any) -> str:
+def _metric_value(value: float | None) -> str:
     """A per-question metric: integers (0/1 flags) as they are, fractions with two decimals."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return score(value) if finite(value) is not None else text(value)
+    return str(value) if isinstance(value, int) else score(value)
 
 
-def _arm_detail(view: RunView, s: Mapping[str, Any]) -> str:
+def _arm_detail(view: RunView, s: Sample) -> str:
     """One arm's answer in detail: timing and tokens, per-question metrics, the retrieved sources."""
-    arm = str(s.get("arm") or "?")
-    parts = [f"<h4>{view.swatch(arm)}</h4>"]
+    parts = [f"<h4>{view.swatch(s.arm or '?')}</h4>"]
     facts = []
-    if finite(s.get("latency_s")) is not None:
-        facts.append(f"latency {fmt_number(s['latency_s'], 's')}")
-    for key in ("prompt_tokens", "completion_tokens"):
-        if s.get(key) is not None:
-            facts.append(f"{key.replace('_', ' ')} {text(s[key])}")
-    if s.get("citations_inferred") is True:
+    if s.latency_s is not None:
+        facts.append(f"latency {fmt_number(s.latency_s, 's')}")
+    for key, value in (("prompt tokens", s.prompt_tokens), ("completion tokens", s.completion_tokens)):
+        if value is not None:
+            facts.append(f"{key} {text(value)}")
+    if s.citations_inferred is True:
         facts.append("citations inferred")
     if facts:
         parts.append(f'<p class="small muted">{e(" · ".join(facts))}</p>')
-    metrics = as_map(s.get("metrics"))
+    metrics = s.metrics
     if metrics:
         cells = "".join(f"<th>{e(k)}</th>" for k in metrics)
         vals = "".join(f'<td class="num">{e(_metric_value(v))}</td>' for v in metrics.values())
         parts.append(f'<div class="scroll"><table class="small"><tr>{cells}</tr><tr>{vals}</tr></table></div>')
-    sources = [x for x in as_list(s.get("sources")) if isinstance(x, Mapping)]
-    if sources:
-        cited = {c for c in as_list(s.get("cited")) if isinstance(c, int)}
-        items = "".join(_source(i, src, cited) for i, src in enumerate(sources, start=1))
+    if s.sources:
+        items = "".join(_source(i, src, set(s.cited)) for i, src in enumerate(s.sources, start=1))
         parts.append(f'<ol class="sources">{items}</ol>')
-    elif "sources" in s:
+    elif "sources" in s.model_fields_set:
         parts.append('<p class="small muted">No sources retrieved.</p>')
     return "".join(parts)
 
 
-def _source(i: int, src: Mapping[str, Any], cited: set[int]) -> str:
+def _source(i: int, src: SourceRef, cited: set[int]) -> str:
     """One retrieved source: where it is from, its score, whether it was cited, and its text (cut short)."""
-    n = src.get("n") if isinstance(src.get("n"), int) else i
-    where = " › ".join(str(src[k]) for k in ("document", "section") if src.get(k))
-    if src.get("page") is not None:
-        where += f", p. {src['page']}"
-    sc = finite(src.get("score"))
+    n = src.n if src.n is not None else i
+    where = " › ".join(x for x in (src.document, src.section) if x)
+    if src.page is not None:
+        where += f", p. {src.page}"
+    sc = src.score
     mark = "<strong> — cited</strong>" if n in cited else ""
-    body = str(src.get("text") or "")
+    body = src.text or ""
     if len(body) > SOURCE_CHARS:
         body = body[:SOURCE_CHARS].rstrip() + " …"
     cls = ' class="cited"' if n in cited else ""

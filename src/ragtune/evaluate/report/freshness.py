@@ -3,12 +3,10 @@ and per arm the share of update questions answered with the new fact, the old on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from ragtune.evaluate.formatting import NONE, OUTCOMES, as_map, finite, fmt_number, interval_text
+from ragtune.evaluate.formatting import NONE, OUTCOMES, fmt_number, interval_text
 from ragtune.evaluate.report.markup import e, facts, section, table, text
 from ragtune.evaluate.report.run import RunView
+from ragtune.results import FreshArm, Freshness
 
 LEGEND = (
     '<p class="small muted">Outcomes: <strong>new</strong> = answers with the updated fact, '
@@ -24,11 +22,11 @@ def freshness(view: RunView) -> str:
     if f is None:
         return ""
     parts = [_update_facts(f), LEGEND]
-    fa = as_map(f.get("arms"))
-    arms = [a for a in view.arms if a in fa] + [str(a) for a in fa if a not in view.arms]
+    fa = {a: arm for a, arm in f.arms.items() if arm is not None}
+    arms = [a for a in view.arms if a in fa] + [a for a in fa if a not in view.arms]
     if arms:
         parts.append(_outcome_table(view, arms, fa))
-    reused = [a for a in arms if as_map(fa.get(a)).get("reused_answers") is True]
+    reused = [a for a in arms if fa[a].reused_answers is True]
     if reused:
         verb = "does" if len(reused) == 1 else "do"
         parts.append(
@@ -38,34 +36,32 @@ def freshness(view: RunView) -> str:
     return section("freshness", "Freshness", "".join(parts))
 
 
-def _update_facts(f: Mapping[str, Any]) -> str:
-    docs = as_map(f.get("documents"))
-    kinds = as_map(f.get("by_kind"))
+def _update_facts(f: Freshness) -> str:
+    docs = f.documents
     doc_text = ", ".join(f"{text(docs[k])} {k}" for k in ("added", "changed", "removed") if k in docs)
-    q_text = text(f.get("questions"))
-    if kinds:
-        q_text += " (" + ", ".join(f"{text(v)} {k}" for k, v in kinds.items()) + ")"
+    q_text = text(f.questions)
+    if f.by_kind:
+        q_text += " (" + ", ".join(f"{text(v)} {k}" for k, v in f.by_kind.items()) + ")"
     kb_text = ""
-    if f.get("kb_before") is not None or f.get("kb_after") is not None:
-        kb_text = f"version {text(f.get('kb_before'))} → {text(f.get('kb_after'))}"
-    reindex = fmt_number(f.get("reindex_s"), "s") if finite(f.get("reindex_s")) is not None else ""
+    if f.kb_before is not None or f.kb_after is not None:
+        kb_text = f"version {text(f.kb_before)} → {text(f.kb_after)}"
+    reindex = fmt_number(f.reindex_s, "s") if f.reindex_s is not None else ""
     return facts(
         [
-            ("update applied", e(f.get("update") or "")),
+            ("update applied", e(f.update or "")),
             ("knowledge base", e(kb_text)),
             ("documents", e(doc_text)),
             ("re-index time", e(reindex)),
-            ("questions", e(q_text if f.get("questions") is not None else "")),
+            ("questions", e(q_text if f.questions is not None else "")),
         ]
     )
 
 
-def _pct(value: Any) -> str:
-    v = finite(value)
-    return NONE if v is None else f"{v * 100:.0f}%"
+def _pct(value: float | None) -> str:
+    return NONE if value is None else f"{value * 100:.0f}%"
 
 
-def _outcome_table(view: RunView, arms: list[str], fa: Mapping[str, Any]) -> str:
+def _outcome_table(view: RunView, arms: list[str], fa: dict[str, FreshArm]) -> str:
     head = (
         ["arm"]
         + [f'<th class="num">before: {o}</th>' for o in OUTCOMES]
@@ -74,15 +70,15 @@ def _outcome_table(view: RunView, arms: list[str], fa: Mapping[str, Any]) -> str
     )
     rows = []
     for a in arms:
-        d = as_map(fa.get(a))
-        before, after = as_map(d.get("before")), as_map(d.get("after"))
+        d = fa[a]
+        before, after = d.before, d.after
         rows.append(
             [view.arm_cell(a)]
             + [f'<td class="num">{e(_pct(before.get(o)))}</td>' for o in OUTCOMES]
             + [f'<td class="num">{e(_pct(after.get(o)))}</td>' for o in OUTCOMES]
             + [
-                f'<td class="num">{e(interval_text(d.get("updated")))}</td>',
-                "reused" if d.get("reused_answers") is True else "re-asked",
+                f'<td class="num">{e(interval_text(d.updated))}</td>',
+                "reused" if d.reused_answers is True else "re-asked",
             ]
         )
     return table(head, rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from ragtune.evaluate.formatting import NONE, as_map
+from ragtune.evaluate.formatting import NONE
 from ragtune.evaluate.report.charts import plots
 from ragtune.evaluate.report.drilldown import SCRIPT, questions
 from ragtune.evaluate.report.freshness import freshness
@@ -17,6 +17,7 @@ from ragtune.evaluate.report.markup import e, section, table, text
 from ragtune.evaluate.report.run import RunView
 from ragtune.evaluate.report.significance import significance
 from ragtune.evaluate.report.tables import summary
+from ragtune.results import RunResults, Sample
 
 CSS = """
 :root{--ink:#1f2328;--muted:#5f6670;--line:#d8dde3;--soft:#f5f7f9;--ok:#0a7d55;--bad:#b3410e;--accent:#0072B2}
@@ -70,12 +71,12 @@ footer{margin-top:3rem;color:var(--muted);font-size:.85rem}
 """
 
 
-def build_html(results: dict, samples: list[dict]) -> str:
-    """The report page for ``results`` (a results.json mapping) and ``samples`` (samples.jsonl rows)."""
+def build_html(results: RunResults | dict, samples: list[Sample] | list[dict]) -> str:
+    """The report page for a run's results and its samples (the models, or results.json / samples.jsonl rows)."""
     view = RunView(results, samples)
-    r = view.results
-    title = f"ragtune report — {r.get('project') or 'project'} {r.get('run_id') or ''}".strip()
-    version = as_map(r.get("versions")).get("ragtune")
+    r = view.run
+    title = f"ragtune report — {r.project or 'project'} {r.run_id or ''}".strip()
+    version = r.versions.get("ragtune")
     body = "".join(
         [
             header(view),
@@ -118,7 +119,7 @@ def _config(view: RunView) -> str:
     """The configuration the run used, as YAML (JSON when it does not dump), and the package versions."""
     import yaml
 
-    cfg = view.results.get("config")
+    cfg = view.run.config
     dumped = ""
     if cfg:
         try:
@@ -126,6 +127,6 @@ def _config(view: RunView) -> str:
         except yaml.YAMLError:
             dumped = json.dumps(cfg, indent=2, ensure_ascii=False, default=str)
     cfg_html = f"<pre>{e(dumped)}</pre>" if dumped else '<p class="muted">No configuration recorded.</p>'
-    versions = as_map(view.results.get("versions"))
+    versions = {k: v for k, v in view.run.versions.items() if v is not None}
     ver_html = table(["package", "version"], [[e(k), e(text(v))] for k, v in versions.items()]) if versions else ""
     return section("config", "Config", f"{cfg_html}<h3>Versions</h3>{ver_html or NONE}")

@@ -6,12 +6,10 @@ collapsed "Other metrics" table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from ragtune.evaluate.formatting import NONE, as_list, finite, p_value_text, verdict
+from ragtune.evaluate.formatting import NONE, p_value_text, verdict
 from ragtune.evaluate.report.markup import e, section, table, text, ul
 from ragtune.evaluate.report.run import RunView
+from ragtune.results import Comparison
 
 KEY_METRICS = ("accuracy", "freshness")
 HEAD = [
@@ -27,11 +25,11 @@ VERDICT_CLASS = {"significant": "verdict-sig", "not significant": "verdict-ns"}
 
 def significance(view: RunView) -> str:
     """The Significance section of the page."""
-    comps = [c for c in as_list(view.results.get("comparisons")) if isinstance(c, Mapping)]
+    comps = view.run.comparisons
     if not comps:
         return section("significance", "Significance", '<p class="muted">No paired comparisons in this run.</p>')
-    key = [c for c in comps if c.get("metric") in KEY_METRICS]
-    other = [c for c in comps if c.get("metric") not in KEY_METRICS]
+    key = [c for c in comps if c.metric in KEY_METRICS]
+    other = [c for c in comps if c.metric not in KEY_METRICS]
     parts = [
         '<p class="small muted">Paired comparisons on the questions both arms were scored on; '
         "diff is a − b with its bootstrap interval. A difference is significant when the interval "
@@ -51,27 +49,26 @@ def significance(view: RunView) -> str:
     return section("significance", "Significance", "".join(parts))
 
 
-def _p_clause(value: Any) -> str:
+def _p_clause(value: float | None) -> str:
     """A p-value in a sentence: ``p < 0.001`` or ``p = 0.123``."""
     shown = p_value_text(value)
     return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
 
 
-def _names(c: Mapping[str, Any]) -> tuple[str, str, str]:
-    return str(c.get("metric") or "?"), str(c.get("a") or "?"), str(c.get("b") or "?")
+def _names(c: Comparison) -> tuple[str, str, str]:
+    return c.metric or "?", c.a or "?", c.b or "?"
 
 
-def _diff(value: Any) -> str:
-    d = finite(value)
-    return NONE if d is None else f"{d:+.2f}"
+def _diff(value: float | None) -> str:
+    return NONE if value is None else f"{value:+.2f}"
 
 
-def _interval(c: Mapping[str, Any], flip: bool = False, signed: bool = True) -> str:
+def _interval(c: Comparison, flip: bool = False, signed: bool = True) -> str:
     """The interval of a comparison's diff, ``+0.08 to +0.35``; ``flip`` for b − a, ``signed`` False: ``0.08 to 0.35``.
 
     Empty when a bound is missing.
     """
-    low, high = finite(c.get("low")), finite(c.get("high"))
+    low, high = c.low, c.high
     if low is None or high is None:
         return ""
     if flip:
@@ -79,25 +76,25 @@ def _interval(c: Mapping[str, Any], flip: bool = False, signed: bool = True) -> 
     return f"{low:+.2f} to {high:+.2f}" if signed else f"{low:.2f} to {high:.2f}"
 
 
-def _row(c: Mapping[str, Any]) -> list[str]:
+def _row(c: Comparison) -> list[str]:
     metric, a, b = _names(c)
     interval = _interval(c)
-    word = verdict(c.get("significant"))
+    word = verdict(c.significant)
     return [
         e(metric),
         f"{e(a)} vs {e(b)}",
-        f'<td class="num">{e(_diff(c.get("diff")))}{e(f" ({interval})" if interval else "")}</td>',
-        f'<td class="num">{e(p_value_text(c.get("p")))}</td>',
-        f'<td class="num">{e(text(c.get("n")))}</td>',
+        f'<td class="num">{e(_diff(c.diff))}{e(f" ({interval})" if interval else "")}</td>',
+        f'<td class="num">{e(p_value_text(c.p))}</td>',
+        f'<td class="num">{e(text(c.n))}</td>',
         f'<span class="{VERDICT_CLASS.get(word, "muted")}">{word}</span>',
     ]
 
 
-def _sentence(c: Mapping[str, Any]) -> str:
+def _sentence(c: Comparison) -> str:
     """The comparison in words: which arm is higher and by how much, or that the run cannot tell them apart."""
     metric, a, b = _names(c)
-    diff, p = finite(c.get("diff")), _p_clause(c.get("p"))
-    if c.get("significant") is True:
+    diff, p = c.diff, _p_clause(c.p)
+    if c.significant is True:
         if diff is None or diff == 0:
             return ""
         hi, lo = (a, b) if diff > 0 else (b, a)
@@ -107,7 +104,7 @@ def _sentence(c: Mapping[str, Any]) -> str:
             + (f" ({interval})" if interval else "")
             + f", {p}: significant."
         )
-    if c.get("significant") is False:
+    if c.significant is False:
         interval = _interval(c)
         return (
             f"{metric}: the difference between {a} and {b} ({_diff(diff)}"

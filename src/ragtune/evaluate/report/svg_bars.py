@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ragtune.evaluate.formatting import OUTCOMES, clip, finite, fmt_number, score
+from ragtune.evaluate.formatting import OUTCOMES, clip, fmt_number, score
 from ragtune.evaluate.report import svg
+from ragtune.results.fields import finite
 
 # fill and label ink of each freshness outcome, in the order of OUTCOMES
 OUTCOME_COLORS: dict[str, str] = dict(zip(OUTCOMES, ("#009E73", "#D55E00", "#BBBBBB", "#56B4E9")))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from ragtune.evaluate.formatting import clip, finite, fmt_number
+from ragtune.evaluate.formatting import clip, fmt_number
 from ragtune.evaluate.report import svg
 from ragtune.evaluate.report.markup import e
+from ragtune.results.fields import finite
 
 
 def scatter_svg(

@@ -6,9 +6,10 @@ size, cost); abstention is not ranked.
 
 from __future__ import annotations
 
-from ragtune.evaluate.formatting import as_map, finite, fmt_number, interval_text
+from ragtune.evaluate.formatting import fmt_number, interval_text
 from ragtune.evaluate.report.markup import e, section, table
 from ragtune.evaluate.report.run import RunView
+from ragtune.results.fields import finite
 
 # aggregate metric -> (column label, meaning, direction: 1 higher is better, -1 lower is better, 0 neither)
 QUALITY: dict[str, tuple[str, str, int]] = {
@@ -75,8 +76,8 @@ def summary(view: RunView) -> str:
         return section("summary", "Summary", '<p class="muted">No arms in this run.</p>')
     metric_keys = list(QUALITY)
     for arm in view.arms:  # metrics the document does not list still show, after the known ones
-        metric_keys += [k for k in as_map(view.metrics.get(arm)) if k not in metric_keys]
-    shown = [k for k in metric_keys if any(finite(view.metric(a, k).get("mean")) is not None for a in view.arms)]
+        metric_keys += [k for k in view.run.metrics.get(arm) or {} if k not in metric_keys]
+    shown = [k for k in metric_keys if any(view.metric(a, k).mean is not None for a in view.arms)]
     if shown:
         quality = "<h3>Answer quality</h3>" + _quality_table(view, shown)
     else:
@@ -90,7 +91,7 @@ def _quality_table(view: RunView, shown: list[str]) -> str:
         for k in shown
     ]
     best = {
-        k: _best({a: finite(view.metric(a, k).get("mean")) for a in view.arms}, QUALITY.get(k, ("", "", 0))[2])
+        k: _best({a: view.metric(a, k).mean for a in view.arms}, QUALITY.get(k, ("", "", 0))[2])
         for k in shown
     }
     rows = []
@@ -99,7 +100,7 @@ def _quality_table(view: RunView, shown: list[str]) -> str:
         for k in shown:
             iv = view.metric(a, k)
             cls = "num best" if a in best[k] else "num"
-            n = f' title="n = {e(iv.get("n"))}"' if iv.get("n") is not None else ""
+            n = f' title="n = {e(iv.n)}"' if iv.n is not None else ""
             row.append(f'<td class="{cls}"{n}>{e(interval_text(iv))}</td>')
         rows.append(row)
     return table(head, rows)
@@ -113,21 +114,21 @@ def _speed_and_cost(view: RunView) -> str:
     best = {c: _best({a: view.figure(*c, a) for a in view.arms}, PERFORMANCE[c][2]) for c in cols}
     rows = []
     for a in view.arms:
-        how = as_map(view.cost.get(a)).get("update_how")
+        how = view.run.arm_cost(a).update_how
         row = [view.arm_cell(a)]
         for c in cols:
             cls = "num best" if a in best[c] else "num"
             tip = f' title="{e(how)}"' if c == ("cost", "update_s") and how else ""
             row.append(f'<td class="{cls}"{tip}>{e(fmt_number(view.figure(*c, a), PERFORMANCE[c][1]))}</td>')
         rows.append(row)
-    hourly = finite(as_map(view.results.get("cost")).get("hourly_usd"))
+    hourly = view.run.cost.hourly_usd if view.run.cost else None
     note = (
         f'<p class="small muted">Costs assume {e(fmt_number(hourly, "$"))} per hour of compute.</p>'
         if hourly is not None
         else ""
     )
     out = "<h3>Speed and cost</h3>" + table(head, rows) + note
-    hows = [(a, as_map(view.cost.get(a)).get("update_how")) for a in view.arms]
+    hows = [(a, view.run.arm_cost(a).update_how) for a in view.arms]
     hows = [(a, h) for a, h in hows if h]
     if hows:
         out += (
@@ -148,7 +149,8 @@ def _best(values: dict[str, float | None], direction: int) -> set[str]:
 
 
 def _legend(view: RunView, shown: list[str]) -> str:
-    evaluation = as_map(as_map(view.results.get("config")).get("evaluation"))
+    evaluation = view.run.config.get("evaluation")
+    evaluation = evaluation if isinstance(evaluation, dict) else {}
     conf, boot = finite(evaluation.get("confidence")), evaluation.get("bootstrap")
     level = f"{conf * 100:.0f}% " if conf is not None and conf <= 1 else ""
     resamples = f" ({e(boot)} resamples)" if boot is not None else ""

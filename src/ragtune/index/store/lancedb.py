@@ -1,19 +1,20 @@
 """LanceDB backend: an embedded folder with a `chunks` table, an `archive` table and JSON metadata.
 
+Both tables hold the chunk row of ``ragtune.index.store.rows`` (its Arrow schema).
+
 Searches run on an in-memory Snapshot of the current table version (exact dense search and BM25, with
 filters and access labels as row masks) up to IN_MEMORY_LIMIT chunks; beyond that, dense search is
 LanceDB's own with the same conditions as a pre-filter. One writer at a time holds an flock on
-``<path>/.lock``. A rebuild fills ``<path>/.rebuild`` and then renames its folders into place.
+``<path>/.lock``. A rebuild fills ``<path>/.rebuild`` and then swaps its folders into place (``atomic.swap_folder``).
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
-import os
 import shutil
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import numpy as np
 
 from ragtune import atomic
 from ragtune.corpus.document import Chunk
-from ragtune.errors import ConfigError, StoreBusy, require
+from ragtune.errors import ConfigError, RagtuneError, StoreBusy, require
 from ragtune.index.snapshot import Snapshot
 from ragtune.index.store.base import (
     Allowed,
@@ -35,12 +36,13 @@ from ragtune.index.store.base import (
     check_meta_key,
     like_pattern,
 )
+from ragtune.index.store.rows import META_COLUMNS, VECTOR, arrow_schema, arrow_table, chunk_from_row, record_from_row
 
 CHUNKS, ARCHIVE, LOCK, GENERATION = "chunks", "archive", ".lock", "generation"
-STAGE, REPLACED, READY = ".rebuild", ".replaced", "ready"  # a rebuild in progress, the folders it replaces
+STAGE, READY = ".rebuild", "ready"  # a rebuild in progress, and its mark of completion
+REPLACED = ".replaced"  # where a swap killed under ragtune 0.x left the folders it replaced (deleted when found)
 SWAPPED = ("lancedb", "meta")  # what a rebuild replaces: the tables and the metadata
 IN_MEMORY_LIMIT = 500_000
-META_COLUMNS = ["id", "source", "title", "section", "text", "position", "page", "labels"]
 _ID_BATCH = 500
 
 
@@ -81,7 +83,7 @@ class LanceStore(ChunkStore):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         lancedb = require("lancedb", package="lancedb")
-        self._pa = require("pyarrow", package="pyarrow")
+        require("pyarrow", package="pyarrow")  # the rows are Arrow tables (ragtune.index.store.rows)
         self._db = lancedb.connect(str(self.path / "lancedb"))
         self._lock = threading.RLock()
         self._tables: dict[str, Any] = {}
@@ -99,20 +101,6 @@ class LanceStore(ChunkStore):
         return f"LanceDB folder {self.path}"
 
     # -- tables ---------------------------------------------------------------------------------
-    def _schema(self, dim: int):
-        pa = self._pa
-        return pa.schema([
-            pa.field("id", pa.string()),
-            pa.field("source", pa.string()),
-            pa.field("title", pa.string()),
-            pa.field("section", pa.string()),
-            pa.field("text", pa.string()),
-            pa.field("position", pa.int32()),
-            pa.field("page", pa.int32()),
-            pa.field("labels", pa.list_(pa.string())),
-            pa.field("vector", pa.list_(pa.float32(), dim)),
-        ])
-
     def _table(self, name: str, dim: int | None = None):
         """The table, or None when it does not exist yet and no ``dim`` is given to create it."""
         table = self._tables.get(name)
@@ -122,10 +110,10 @@ class LanceStore(ChunkStore):
             elif dim is None:
                 return None
             else:
-                table = self._db.create_table(name, schema=self._schema(dim))
+                table = self._db.create_table(name, schema=arrow_schema(dim))
             self._tables[name] = table
         if dim is not None:
-            found = table.schema.field("vector").type.list_size
+            found = table.schema.field(VECTOR).type.list_size
             if found != dim:
                 raise ConfigError(
                     f"the store at {self.path} holds {found}-dimensional vectors but the embedding model "
@@ -139,29 +127,12 @@ class LanceStore(ChunkStore):
             for table in self._tables.values():
                 table.checkout_latest()
 
-    def _to_arrow(self, records: list[ChunkRecord]):
-        pa = self._pa
-        vectors = np.stack([r.vector for r in records]).astype(np.float32)
-        dim = vectors.shape[1]
-        flat = pa.array(vectors.reshape(-1), type=pa.float32())
-        return pa.table({
-            "id": [r.chunk.id for r in records],
-            "source": [r.chunk.source for r in records],
-            "title": [r.chunk.title for r in records],
-            "section": [r.chunk.section for r in records],
-            "text": [r.chunk.text for r in records],
-            "position": pa.array([r.chunk.position for r in records], pa.int32()),
-            "page": pa.array([r.chunk.page for r in records], pa.int32()),
-            "labels": pa.array([list(r.labels) for r in records], pa.list_(pa.string())),
-            "vector": pa.FixedSizeListArray.from_arrays(flat, dim),
-        }, schema=self._schema(dim))
-
-    def _select(self, name: str, columns: list[str], where: str | None = None):
+    def _select(self, name: str, columns: Sequence[str], where: str | None = None):
         table = self._table(name)
         n = table.count_rows() if table is not None else 0
         if n == 0:
-            return self._schema(1).empty_table().select(columns)
-        query = table.search().select(columns).limit(n)
+            return arrow_schema(1).empty_table().select(list(columns))
+        query = table.search().select(list(columns)).limit(n)
         if where:
             query = query.where(where)
         return query.to_arrow()
@@ -186,7 +157,7 @@ class LanceStore(ChunkStore):
             for batch in _batches(sorted(set(delete))):
                 table.delete(_id_predicate(batch))
             if add:
-                table.add(self._to_arrow(add))
+                table.add(arrow_table(add))
             self._bump_generation()
 
     def _generation(self) -> int:
@@ -203,15 +174,13 @@ class LanceStore(ChunkStore):
             return
         unique = list({r.chunk.id: r for r in records}.values())
         table = self._table(ARCHIVE, len(unique[0].vector))
-        table.merge_insert("id").when_not_matched_insert_all().execute(self._to_arrow(unique))
+        table.merge_insert("id").when_not_matched_insert_all().execute(arrow_table(unique))
 
     def archived(self, ids: Iterable[str]) -> dict[str, ChunkRecord]:
         found: dict[str, ChunkRecord] = {}
         for batch in _batches(sorted(set(ids))):
-            rows = self._select(ARCHIVE, [*META_COLUMNS, "vector"], _id_predicate(batch)).to_pylist()
-            for row in rows:
-                found[row["id"]] = ChunkRecord(_row_chunk(row), np.asarray(row["vector"], np.float32),
-                                               row["labels"] or [])
+            for row in self._select(ARCHIVE, [*META_COLUMNS, VECTOR], _id_predicate(batch)).to_pylist():
+                found[row["id"]] = record_from_row(row)
         return found
 
     def archive_ids(self) -> set[str]:
@@ -220,7 +189,7 @@ class LanceStore(ChunkStore):
     def get(self, ids: Iterable[str]) -> list[Chunk]:
         chunks: list[Chunk] = []
         for batch in _batches(list(ids)):
-            chunks += [_row_chunk(r) for r in self._select(CHUNKS, META_COLUMNS, _id_predicate(batch)).to_pylist()]
+            chunks += [chunk_from_row(r) for r in self._select(CHUNKS, META_COLUMNS, _id_predicate(batch)).to_pylist()]
         return chunks
 
     # -- search ---------------------------------------------------------------------------------
@@ -229,20 +198,19 @@ class LanceStore(ChunkStore):
         snapshot = self._current_snapshot()
         filters, allowed = check_filters(filters), check_allowed(allowed)
         if snapshot.size <= IN_MEMORY_LIMIT:
-            found = snapshot.dense(vector, k, snapshot.mask(filters, allowed))
-            return [Hit(_row_chunk(row), score) for row, (_, score) in zip(snapshot.take([i for i, _ in found]), found)]
-        query = self._table(CHUNKS).search(np.asarray(vector, np.float32), vector_column_name="vector")
+            return _snapshot_hits(snapshot, snapshot.dense(vector, k, snapshot.mask(filters, allowed)))
+        query = self._table(CHUNKS).search(np.asarray(vector, np.float32), vector_column_name=VECTOR)
         query = query.distance_type("cosine").select([*META_COLUMNS, "_distance"]).limit(k)
         where = filters_to_sql(filters, allowed)
         if where:
             query = query.where(where, prefilter=True)
-        return [Hit(_row_chunk(r), 1.0 - float(r["_distance"])) for r in query.to_arrow().to_pylist()]
+        return [Hit(chunk_from_row(r), 1.0 - float(r["_distance"])) for r in query.to_arrow().to_pylist()]
 
     def search_keyword(self, query: str, k: int, filters: Filters | None = None,
                        allowed: Allowed = None) -> list[Hit]:
         snapshot = self._current_snapshot()
-        found = snapshot.keyword(query, k, snapshot.mask(check_filters(filters), check_allowed(allowed)))
-        return [Hit(_row_chunk(row), score) for row, (_, score) in zip(snapshot.take([i for i, _ in found]), found)]
+        return _snapshot_hits(snapshot, snapshot.keyword(query, k, snapshot.mask(check_filters(filters),
+                                                                                 check_allowed(allowed))))
 
     def _current_snapshot(self) -> Snapshot:
         """The snapshot of the current table version: from memory, from disk, or built now.
@@ -264,11 +232,11 @@ class LanceStore(ChunkStore):
                 cache = self.path / "snapshot"
                 snapshot = Snapshot.load(cache, key)
                 if snapshot is None:
-                    data = self._select(CHUNKS, [*META_COLUMNS, "vector"])
-                    column = data.column("vector").combine_chunks()
+                    data = self._select(CHUNKS, [*META_COLUMNS, VECTOR])
+                    column = data.column(VECTOR).combine_chunks()
                     dim = column.type.list_size if data.num_rows else 0
                     vectors = column.flatten().to_numpy(zero_copy_only=False).reshape(data.num_rows, dim)
-                    snapshot = Snapshot.build(data.drop_columns(["vector"]), vectors)
+                    snapshot = Snapshot.build(data.drop_columns([VECTOR]), vectors)
                     snapshot.save(cache, key)
                 self._snapshot, self._snapshot_key = snapshot, key
             return self._snapshot
@@ -281,7 +249,11 @@ class LanceStore(ChunkStore):
         path = self._meta_path(key)
         if not path.exists():
             return None
-        return json.loads(path.read_text(encoding="utf-8"))
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise RagtuneError(f"{path} is not valid JSON ({exc}): restore it from a backup, or run "
+                               "`ragtune ingest --rebuild`") from None
 
     def write_meta(self, key: str, value: Any) -> None:
         path = self._meta_path(key)
@@ -334,21 +306,18 @@ class LanceStore(ChunkStore):
         self._finish_rebuild()
 
     def _finish_rebuild(self) -> None:
-        """Swap a ready rebuild's folders in (each step can be repeated after a crash); delete an unready one."""
-        stage, replaced = self.path / STAGE, self.path / REPLACED
+        """Swap a ready rebuild's folders in (each swap can be repeated after a crash); delete an unready one."""
+        stage = self.path / STAGE
         if (stage / READY).exists():
-            replaced.mkdir(exist_ok=True)
             with self._lock:
                 for name in SWAPPED:
-                    if not (stage / name).exists():
-                        continue  # moved in already
-                    if (self.path / name).exists():
-                        shutil.rmtree(replaced / name, ignore_errors=True)
-                        os.replace(self.path / name, replaced / name)
-                    os.replace(stage / name, self.path / name)
+                    if (stage / name).exists():  # else moved in already
+                        atomic.swap_folder(stage / name, self.path / name)
                 shutil.rmtree(self.path / "snapshot", ignore_errors=True)
                 self._reopen()
-        shutil.rmtree(replaced, ignore_errors=True)
+        for name in SWAPPED:  # what swap_folder put aside, should a kill have kept it from deleting it
+            shutil.rmtree(self.path / f".old-{name}", ignore_errors=True)
+        shutil.rmtree(self.path / REPLACED, ignore_errors=True)
         shutil.rmtree(stage, ignore_errors=True)
 
     @contextmanager
@@ -367,6 +336,7 @@ class LanceStore(ChunkStore):
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _row_chunk(row: dict) -> Chunk:
-    return Chunk(id=row["id"], source=row["source"], title=row["title"], section=row["section"],
-                 text=row["text"], position=row["position"], page=row["page"])
+def _snapshot_hits(snapshot: Snapshot, found: list[tuple[int, float]]) -> list[Hit]:
+    """Hits for a snapshot search's (row, score) pairs."""
+    rows = snapshot.take([i for i, _ in found])
+    return [Hit(chunk_from_row(row), score) for row, (_, score) in zip(rows, found)]

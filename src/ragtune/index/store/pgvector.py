@@ -1,5 +1,7 @@
 """PostgreSQL backend: `chunks`, `archive` and `meta` tables in one schema per project, searched with pgvector.
 
+The chunk tables' columns are the chunk row of ``ragtune.index.store.rows`` (`chunks` adds the keyword vector).
+
 Dense search runs on an HNSW index (cosine); filtered searches scan it iteratively (pgvector >= 0.8) so a
 filter never returns fewer than k rows that exist. Keyword search is PostgreSQL full-text search: a generated
 tsvector over title, section and text (GIN index), ranked by BM25 (k1 1.5, b 0.75, as bm25s) from document
@@ -41,14 +43,22 @@ from ragtune.index.store.base import (
     check_meta_key,
     like_pattern,
 )
+from ragtune.index.store.rows import (
+    NAMES,
+    chunk_from_values,
+    pg_columns,
+    pg_copy_types,
+    pg_keyword_text,
+    record_from_row,
+    record_values,
+    select_list,
+)
 
 CHUNKS, ARCHIVE, META, TERMS, STATS = "chunks", "archive", "meta", "terms", "corpus_stats"
 BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults (the LanceDB backend's keyword search)
 _KEYWORD_POSTINGS = 1000  # keyword candidates: chunks holding the rarest query terms, about this many
 _BULK_LOAD = 1000  # adding at least this many chunks to an empty table builds the HNSW index after the load
 _BUILD_MEMORY = "1GB"  # maintenance_work_mem for that build (the graph of 100k x 384 fits)
-COLUMNS = ["id", "source", "title", "section", "text", "position", "page", "labels"]
-_COPY_TYPES = ["text", "text", "text", "text", "text", "int4", "int4", "text[]", "vector"]
 _TS_CONFIG = "english"
 _EF_SEARCH_MAX = 1000
 _POOLS: dict[str, Any] = {}
@@ -289,13 +299,12 @@ class PgVectorStore(ChunkStore):
         if dim is None:
             return self._dim is not None
         if self._dim is None:
-            columns = ("id text PRIMARY KEY, source text NOT NULL, title text, section text, text text NOT NULL, "
-                       "position integer, page integer, labels text[] NOT NULL DEFAULT '{{}}', "
-                       f"vector vector({int(dim)}) NOT NULL")
-            tsv = ("tsv tsvector GENERATED ALWAYS AS (to_tsvector('" + _TS_CONFIG + "'::regconfig, "
-                   "coalesce(title, '') || ' ' || coalesce(section, '') || ' ' || text)) STORED")
-            conn.execute(self._sql(f"CREATE TABLE IF NOT EXISTS {{chunks}} ({columns}, {tsv})"))
-            conn.execute(self._sql(f"CREATE TABLE IF NOT EXISTS {{archive}} ({columns})"))
+            sql = self._psycopg.sql
+            columns = sql.SQL(pg_columns(dim))
+            tsv = sql.SQL(f"tsv tsvector GENERATED ALWAYS AS (to_tsvector('{_TS_CONFIG}'::regconfig, "
+                          f"{pg_keyword_text()})) STORED")
+            conn.execute(self._sql("CREATE TABLE IF NOT EXISTS {chunks} ({columns}, {tsv})", columns=columns, tsv=tsv))
+            conn.execute(self._sql("CREATE TABLE IF NOT EXISTS {archive} ({columns})", columns=columns))
             self._create_hnsw(conn)
             conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_tsv_gin ON {chunks} USING gin (tsv)"))
             conn.execute(self._sql("CREATE INDEX IF NOT EXISTS chunks_source ON {chunks} (source text_pattern_ops)"))
@@ -329,14 +338,12 @@ class PgVectorStore(ChunkStore):
                 return []
 
     def _copy(self, conn, table, records: list[ChunkRecord]) -> None:
-        columns = self._psycopg.sql.SQL(", ").join(self._psycopg.sql.Identifier(c) for c in [*COLUMNS, "vector"])
+        columns = self._psycopg.sql.SQL(", ").join(self._psycopg.sql.Identifier(c) for c in NAMES)
         with conn.cursor() as cur, cur.copy(self._sql("COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)",
                                                       table=table, columns=columns)) as copy:
-            copy.set_types(_COPY_TYPES)
+            copy.set_types(pg_copy_types())
             for r in records:
-                c = r.chunk
-                copy.write_row((c.id, c.source, c.title, c.section, c.text, c.position, c.page, list(r.labels),
-                                np.asarray(r.vector, dtype=np.float32)))
+                copy.write_row(record_values(r))
 
     # -- chunks ---------------------------------------------------------------------------------
     def ids(self) -> set[str]:
@@ -395,9 +402,9 @@ class PgVectorStore(ChunkStore):
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        rows = self._rows(self._sql("SELECT id, source, title, section, text, position, page, labels, vector "
-                                    "FROM {archive} WHERE id = ANY(%s)"), [wanted])
-        return {row[0]: ChunkRecord(_row_chunk(row), _as_array(row[8]), list(row[7] or [])) for row in rows}
+        rows = self._rows(self._sql(f"SELECT {select_list(NAMES)} FROM {{archive}} WHERE id = ANY(%s)"), [wanted])
+        records = (record_from_row(dict(zip(NAMES, row))) for row in rows)
+        return {r.chunk.id: r for r in records}
 
     def archive_ids(self) -> set[str]:
         return {row[0] for row in self._rows(self._sql("SELECT id FROM {archive}"))}
@@ -406,9 +413,8 @@ class PgVectorStore(ChunkStore):
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return []
-        rows = self._rows(self._sql("SELECT id, source, title, section, text, position, page "
-                                    "FROM {chunks} WHERE id = ANY(%s)"), [wanted])
-        by_id = {row[0]: _row_chunk(row) for row in rows}
+        rows = self._rows(self._sql(f"SELECT {select_list()} FROM {{chunks}} WHERE id = ANY(%s)"), [wanted])
+        by_id = {row[0]: chunk_from_values(row) for row in rows}
         return [by_id[i] for i in wanted if i in by_id]
 
     # -- search ---------------------------------------------------------------------------------
@@ -418,7 +424,7 @@ class PgVectorStore(ChunkStore):
             return []
         where, params = self._where(filters, allowed)
         query = self._sql(
-            "WITH hits AS MATERIALIZED (SELECT id, source, title, section, text, position, page, "
+            f"WITH hits AS MATERIALIZED (SELECT {select_list()}, "
             "vector <=> %s AS distance FROM {chunks} WHERE {where} ORDER BY distance LIMIT %s) "
             "SELECT * FROM hits ORDER BY distance + 0, id", where=where)
         with self._connection() as conn, conn.transaction():
@@ -434,7 +440,7 @@ class PgVectorStore(ChunkStore):
             # not prepared: a cached plan would ignore enable_indexscan (pgvector < 0.8)
             rows = conn.execute(query, [np.asarray(vector, dtype=np.float32), *params, k],
                                 prepare=None if self._iterative_scan else False).fetchall()
-        return [Hit(_row_chunk(row), 1.0 - float(row[7])) for row in rows]
+        return [Hit(chunk_from_values(row), 1.0 - float(row[-1])) for row in rows]
 
     def search_keyword(self, query: str, k: int, filters: Filters | None = None,
                        allowed: Allowed = None) -> list[Hit]:
@@ -445,7 +451,7 @@ class PgVectorStore(ChunkStore):
             "WITH q AS MATERIALIZED (SELECT t.lexeme, ln(1 + (s.chunks - t.df + 0.5) / (t.df + 0.5)) AS idf, "
             "s.lexemes::float8 / greatest(s.chunks, 1) AS avgdl FROM {terms} t, {corpus_stats} s "
             "WHERE t.lexeme = ANY(%s)) "
-            "SELECT c.id, c.source, c.title, c.section, c.text, c.position, c.page, "
+            f"SELECT {select_list(prefix='c.')}, "
             "(SELECT sum(q.idf * f.tf * %s / (f.tf + %s * (1 - %s + %s * length(c.tsv) / q.avgdl))) "
             " FROM unnest(c.tsv) u JOIN q ON q.lexeme = u.lexeme, LATERAL (SELECT cardinality(u.positions) AS tf) f"
             ") AS score FROM {chunks} c WHERE c.tsv @@ %s::tsquery AND {where} ORDER BY score DESC, c.id LIMIT %s",
@@ -464,7 +470,7 @@ class PgVectorStore(ChunkStore):
             rows = conn.execute(search, [lexemes, *bm25, _tsquery_text(candidates), *params, k]).fetchall()
             if len(rows) < k and len(candidates) < len(lexemes):  # the rare terms alone match too few chunks
                 rows = conn.execute(search, [lexemes, *bm25, _tsquery_text(lexemes), *params, k]).fetchall()
-        return [Hit(_row_chunk(row), float(row[7])) for row in rows]
+        return [Hit(chunk_from_values(row), float(row[-1])) for row in rows]
 
     # -- metadata -------------------------------------------------------------------------------
     def read_meta(self, key: str) -> Any | None:
@@ -586,11 +592,3 @@ class PgVectorStore(ChunkStore):
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
 
-
-def _as_array(value: Any) -> np.ndarray:
-    data = value.to_numpy() if hasattr(value, "to_numpy") else value
-    return np.array(data, dtype=np.float32)
-
-
-def _row_chunk(row: tuple) -> Chunk:
-    return Chunk(id=row[0], source=row[1], title=row[2], section=row[3], text=row[4], position=row[5], page=row[6])

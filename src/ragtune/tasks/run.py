@@ -1,0 +1,141 @@
+"""Evaluating a task with every arm: each arm answers the test rows in batches (with few-shot examples or
+retrieved chunks as its variant asks; a local model scores multiple choice by log-likelihood), every output is
+scored, and the rows become intervals, paired tests and the kind's summary (``TaskResult``)."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ragtune import variants
+from ragtune.evaluate.aggregate import pairwise
+from ragtune.evaluate.stats import interval
+from ragtune.results import Sample, TaskArm, TaskResult
+from ragtune.tasks import classify, prompt, shots
+from ragtune.tasks.choice import LETTERS, chance, pick
+from ragtune.tasks.extract import validator
+from ragtune.tasks.load import Task
+from ragtune.tasks.rows import TaskRow
+from ragtune.tasks.score import COMPARED, PRIMARY, score_choice, score_output
+
+if TYPE_CHECKING:
+    from ragtune.config import EvaluationConfig
+    from ragtune.runtime import Runtime
+
+
+@dataclass
+class TaskArmPlan:
+    """An arm as the task runner needs it: its name, its variant, and the runtime of its settings."""
+
+    name: str
+    variant: str
+    runtime: Runtime
+
+
+def test_rows(task: Task, seed: int) -> list[TaskRow]:
+    """The test rows used: all, or a seeded sample of ``limit`` in their file order."""
+    limit = task.config.limit
+    if limit is None or limit >= len(task.test):
+        return list(task.test)
+    chosen = set(random.Random(f"{seed}:task:{task.name}").sample(range(len(task.test)), limit))
+    return [row for i, row in enumerate(task.test) if i in chosen]
+
+
+def _shots(task: Task, arm: TaskArmPlan, rows: list[TaskRow]) -> list[list[TaskRow]]:
+    if variants.get(arm.variant).prompt != "few-shot" or not task.train:
+        return [[] for _ in rows]
+    k, inputs = task.config.shots, [r.input for r in rows]
+    if task.config.shot_selection == "fixed":
+        return shots.fixed(task.train, k, inputs)
+    with arm.runtime.embedding_lock:
+        return shots.similar(task.train, [r.input for r in task.train], k, inputs, arm.runtime.kb.embedder)
+
+
+def answer_rows(task: Task, arm: TaskArmPlan, rows: list[TaskRow]) -> tuple[list[Sample], str, float]:
+    """The arm's samples for ``rows``, how choice rows were scored, and the wall seconds it took."""
+    spec = variants.get(arm.variant)
+    started = time.perf_counter()
+    hits = arm.runtime.search_many([r.input for r in rows]) if spec.retrieves else [[] for _ in rows]
+    chats = [prompt.messages(task, row, few, found) for row, few, found in zip(rows, _shots(task, arm, rows), hits)]
+    generator, _ = arm.runtime.generator_for(arm.variant)
+    check = validator(task.schema, f"tasks.{task.name}.schema") if task.schema is not None else None
+    base = {"phase": "task", "task": task.name, "arm": arm.name, "variant": arm.variant}
+    samples = []
+    if task.kind == "choice" and hasattr(generator, "model"):
+        from ragtune.generate.loglik import option_logliks
+
+        scores = option_logliks(generator, [(chat, row.choices or []) for chat, row in zip(chats, rows)])
+        for row, logliks in zip(rows, scores):
+            raw, norm = pick(logliks, row.choices or [])
+            metrics, _ = score_choice(row, raw, norm)
+            samples.append(Sample(**base, id=row.id, question=row.input, gold=row.expected_text(),
+                                  answer=f"{LETTERS[raw]}. {(row.choices or [])[raw]}", metrics=metrics))
+        return samples, "log-likelihood", time.perf_counter() - started
+    generations = generator.chat_batch(chats, max_new_tokens=task.config.max_new_tokens)
+    for row, gen in zip(rows, generations):
+        metrics, _ = score_output(task, row, gen.text, check)
+        samples.append(Sample(**base, id=row.id, question=row.input, gold=row.expected_text(), answer=gen.text,
+                              metrics=metrics, latency_s=round(gen.latency_s, 4), prompt_tokens=gen.prompt_tokens,
+                              completion_tokens=gen.completion_tokens))
+    return samples, "written answer", time.perf_counter() - started
+
+
+def summarize(task: Task, rows: list[TaskRow], by_arm: dict[str, list[Sample]], scoring: dict[str, str],
+              seconds: dict[str, float], ev: EvaluationConfig) -> TaskResult:
+    """Intervals per metric and arm, the kind's summary, and paired tests of the compared metrics."""
+    arms: dict[str, TaskArm] = {}
+    for name, samples in by_arm.items():
+        keys = list(dict.fromkeys(k for s in samples for k in s.metrics))
+        metrics = {k: interval([s.metrics.get(k) for s in samples], resamples=ev.bootstrap,
+                               confidence=ev.confidence, seed=ev.seed) for k in keys}
+        arms[name] = TaskArm(metrics=metrics, scoring=scoring[name] if task.kind == "choice" else None,
+                             seconds=round(seconds[name], 2), **_kind_summary(task, rows, samples))
+    indexed = {name: {str(s.id): s for s in samples} for name, samples in by_arm.items()}
+    comparisons = [test for key in COMPARED[task.kind]
+                   for test in pairwise(indexed, list(by_arm), key, key, ev)]
+    return TaskResult(kind=task.kind, primary=PRIMARY[task.kind], rows=len(rows), train_rows=len(task.train),
+                      chance=round(chance([len(r.choices or []) for r in rows]), 4) if task.kind == "choice"
+                      else None, arms=arms, comparisons=comparisons)
+
+
+def _kind_summary(task: Task, rows: list[TaskRow], samples: list[Sample]) -> dict[str, Any]:
+    """classify: macro-F1, per-class scores and the confusion matrix; extract: per-field means; generate:
+    per-rule pass shares."""
+    if task.kind == "classify":
+        labels = task.config.labels
+        predicted = [classify.match_label(s.answer or "", labels) for s in samples]
+        report = classify.report([r.expected for r in rows], predicted, labels)
+        return {"macro_f1": report.macro_f1, "confusion": report.confusion,
+                "classes": {k: vars(v) for k, v in report.classes.items()}}
+    if task.kind == "extract":
+        from ragtune.tasks.extract import field_scores, parse_json
+
+        per_field: dict[str, list[tuple[float, float]]] = {}
+        for row, s in zip(rows, samples):
+            for key, value in field_scores(parse_json(s.answer or ""), row.expected).items():
+                per_field.setdefault(key, []).append(value)
+        return {"fields": {k: {"exact": round(sum(e for e, _ in v) / len(v), 4),
+                               "f1": round(sum(f for _, f in v) / len(v), 4)} for k, v in per_field.items()}}
+    if task.kind == "generate":
+        from ragtune.tasks.rules import check
+
+        per_rule: dict[str, list[tuple[bool, bool]]] = {}
+        for row, s in zip(rows, samples):
+            for rule, result in check(s.answer or "", task.config.rules.merged(row.rules))["rules"].items():
+                per_rule.setdefault(rule.split(":", 1)[0], []).append(result)
+        return {"rules": {k: {"strict": round(sum(a for a, _ in v) / len(v), 4),
+                              "loose": round(sum(b for _, b in v) / len(v), 4)} for k, v in per_rule.items()}}
+    return {}
+
+
+def evaluate_task(task: Task, arms: Sequence[TaskArmPlan], ev: EvaluationConfig) -> tuple[TaskResult, list[Sample]]:
+    """Every arm on the task's test rows: the task's results and the samples (phase ``task``)."""
+    rows = test_rows(task, ev.seed)
+    by_arm, scoring, seconds = {}, {}, {}
+    for arm in arms:
+        by_arm[arm.name], scoring[arm.name], seconds[arm.name] = answer_rows(task, arm, rows)
+    result = summarize(task, rows, by_arm, scoring, seconds, ev)
+    return result, [s for samples in by_arm.values() for s in samples]

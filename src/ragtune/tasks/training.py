@@ -1,0 +1,45 @@
+"""Training rows from a project's tasks: each train row as a chat whose answer is its expected output (the loss is
+taken on that answer only), with the prompt the task is evaluated with. Rows that are a test input, or a
+near-copy of one, are left out (the leakage guard of the questions), and a seeded share is held out for the dev
+loss."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from ragtune.data.leakage import LeakageGuard
+from ragtune.tasks.load import Task
+from ragtune.tasks.prompt import training_messages
+
+
+@dataclass
+class TaskRows:
+    """The chat rows of every task, how many each task gave, and the rows the leakage guard removed."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    removed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def task_rows(tasks: list[Task], threshold: float, dev_share: float, seed: int) -> TaskRows:
+    """The training rows of ``tasks`` (split ``train`` or ``dev``)."""
+    out = TaskRows()
+    for task in tasks:
+        guard = LeakageGuard([r.input for r in task.test], threshold)
+        kept = []
+        for row in task.train:
+            found = guard.match(row.input)
+            if found is None:
+                kept.append(row)
+            else:
+                out.removed.append({"id": f"{task.name}:{row.id}", "question": row.input, "test_question": found[0],
+                                    "similarity": round(found[1], 4)})
+        rng = random.Random(f"{seed}:task-dev:{task.name}")
+        dev = {r.id for r in rng.sample(kept, int(len(kept) * dev_share))} if len(kept) > 1 else set()
+        out.rows += [{"id": f"{task.name}:{r.id}", "split": "dev" if r.id in dev else "train",
+                      "origin": f"task:{task.name}", "fact": f"{task.name}:{r.id}",
+                      "messages": training_messages(task, r)} for r in kept]
+        out.counts[task.name] = len(kept)
+    return out
