@@ -42,7 +42,7 @@ def run(example_project, tmp_path_factory):
 
     lines: list[str] = []
     result = compare(root, arms=[ArmConfig(name="rag-k1", variant="rag", set={"retrieval.k": 1})], freshness=True,
-                     limit=8, overrides=FAST, log=lines.append)
+                     limit=8, overrides=FAST, log=lines.append, tasks=[])  # tasks: tests/test_tasks.py
     return root, result, lines
 
 
@@ -218,7 +218,7 @@ def test_compare_with_freshness_runs_on_a_postgresql_store(tmp_path, pg_url, mon
     _small_update(root, UPDATE_QUESTIONS[:3])
     head = KnowledgeBase(Project.load(root)).head()
     overrides = [o for o in FAST if not o.startswith("evaluation.judge")]
-    result = compare(root, variants=["base", "rag"], freshness=True, limit=4, overrides=overrides)
+    result = compare(root, variants=["base", "rag"], freshness=True, limit=4, overrides=overrides, tasks=[])
     fresh = result.results.freshness
     assert fresh.kb_before == head and fresh.kb_after != head and fresh.questions == 3
     assert set(fresh.arms) == {"base", "rag"} and fresh.arms["base"].reused_answers

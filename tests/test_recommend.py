@@ -400,7 +400,8 @@ def test_caveats_name_few_questions_little_training_data_stale_models_and_unknow
 def test_to_json_and_lines_carry_the_recommendation():
     rec = recommend(_tie(), ConstraintsConfig(traceable=True))
     data = json.loads(json.dumps(rec.to_json()))
-    assert set(data) == {"choice", "variant", "reasons", "excluded", "ranking", "caveats", "constraints"}
+    assert set(data) == {"choice", "variant", "reasons", "excluded", "ranking", "caveats", "constraints", "workloads",
+                         "combination"}
     assert data["choice"] == "rag" and data["constraints"]["traceable"] is True
     lines = rec.lines()
     assert lines[0] == "Recommendation: rag"
@@ -492,3 +493,35 @@ def test_a_simpler_arm_that_hallucinates_significantly_more_is_not_preferred():
     # the same run with a hallucination gap that is not significant: base wins on simplicity
     res["comparisons"][1] = cmp("base", "ft", 0.13, -0.01, 0.22, 0.09, metric="hallucination")
     assert recommend(res, ConstraintsConfig(closed_environment=True)).choice == "base"
+
+
+# ---------------------------------------------------------------- tasks as workloads
+
+
+def _task(primary: str, means: dict[str, float], comparisons: list[dict[str, Any]], kind: str = "classify",
+          chance: float | None = None) -> dict[str, Any]:
+    return {"kind": kind, "primary": primary, "rows": 60, "chance": chance,
+            "arms": {a: {"metrics": {primary: iv(m, m - 0.1, m + 0.1, 60)}} for a, m in means.items()},
+            "comparisons": comparisons}
+
+
+def test_tasks_get_their_own_arm_and_the_combination_is_named():
+    route = _task("correct", {"base": 0.20, "few-shot": 0.50, "rag": 0.25, "ft": 0.90, "hybrid": 0.88},
+                  [cmp("ft", "few-shot", 0.40, 0.25, 0.55, 0.001, "correct"),
+                   cmp("hybrid", "ft", -0.02, -0.08, 0.04, 0.6, "correct"),
+                   cmp("ft", "base", 0.70, 0.55, 0.85, 0.001, "correct")])
+    quiz = _task("correct", {"base": 0.26, "few-shot": 0.27, "rag": 0.70}, [cmp("rag", "few-shot", 0.43, 0.3, 0.55,
+                 0.001, "correct")], kind="choice", chance=0.25)
+    res = results(arm("base", (0.30, 0.20, 0.40)), arm("rag", (0.70, 0.60, 0.80)), arm("ft", (0.45, 0.35, 0.55)),
+                  arm("hybrid", (0.66, 0.55, 0.76)), comparisons=[cmp("rag", "hybrid", 0.04, -0.03, 0.11, 0.30)],
+                  tasks={"route": route, "quiz": quiz})
+    rec = recommend(res, ConstraintsConfig(content_changes="weekly"))
+    assert rec.choice == "rag"
+    assert rec.workloads == {"route": "ft", "quiz": "rag"}  # hybrid ties ft on route but ft is simpler
+    line = next(r for r in rec.reasons if r.startswith("task route"))
+    assert "ft has accuracy 0.90 [0.80, 1.00] (n=60)" in line and "few-shot 0.50" in line
+    assert "chance is 0.25" in next(r for r in rec.reasons if r.startswith("task quiz"))
+    assert rec.combination == "hybrid" and any("fine-tune for behaviour, retrieve for facts" in r for r in rec.reasons)
+    assert "Per task: route -> ft, quiz -> rag; together: hybrid" in rec.lines()
+    closed = recommend(res, ConstraintsConfig(closed_environment=True))
+    assert closed.workloads["quiz"] == "few-shot" and closed.combination is None  # no retrieval allowed

@@ -91,13 +91,16 @@ def test_one_compare_opens_the_knowledge_base_once_per_store(example_project, tm
     monkeypatch.setattr(KnowledgeBase, "__init__", counted)
     monkeypatch.setattr(Project, "load", classmethod(counted_load))
     settings = ["evaluation.latency_probes=1", "evaluation.bootstrap=100", "generation.max_new_tokens=8",
-                "evaluation.freshness.update=update_small"]
+                "evaluation.freshness.update=update_small", "evaluation.task_variants=[base, few-shot, rag]",
+                "tasks.route_ticket.limit=4"]
     arms = [ArmConfig(name="rag-k1", variant="rag", set={"retrieval.k": 1}),
             ArmConfig(name="rag-abstain", variant="rag", set={"answer.grounding": "abstain"})]
     run = compare(root, variants=["base", "rag"], arms=arms, freshness=True, limit=2, overrides=settings,
-                  log=lambda _: None)
+                  log=lambda _: None, tasks=["route_ticket"])  # few-shot embeds with the same knowledge base
     results = json.loads((run.folder / "results.json").read_text(encoding="utf-8"))
     assert [a["name"] for a in results["arms"]] == ["base", "rag", "rag-k1", "rag-abstain"]
+    assert set(results["tasks"]["route_ticket"]["arms"]) == {"base", "few-shot", "rag"}
+    assert '<section id="tasks"' in (run.folder / "report.html").read_text(encoding="utf-8")
     assert len(opened) == len(set(opened)) == 2, opened  # the project's store, and the freshness copy's
     assert opened[0] == root / "kb"
     assert sorted(loaded) == sorted([tuple(settings), (*settings, 'answer.grounding="abstain"'),

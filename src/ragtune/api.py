@@ -95,13 +95,15 @@ def migrate(project: str | Path, to: dict[str, Any] | StoreConfig, replace: bool
 
 def compare(project: str | Path, variants: list[str] | None = None, arms: list[Any] | None = None,
             freshness: bool = False, limit: int | None = None, train_missing: bool | None = None,
-            overrides: list[str] | None = None, log: Callable[[str], None] | None = None):
+            overrides: list[str] | None = None, log: Callable[[str], None] | None = None,
+            tasks: list[str] | None = None):
     """Measure the variants (and extra arms) side by side on the held-out questions, with ``freshness`` the
-    document update too; trains missing models first; returns a CompareRun (run folder and results)."""
+    document update too, and the variants on the project's tasks (``tasks``: names; None: all, []: none); trains
+    missing models first; returns a CompareRun (run folder and results)."""
     from ragtune.evaluate.compare import compare as run
 
     return run(project, variants=variants, arms=arms, with_freshness=freshness, limit=limit,
-               train_missing=train_missing, overrides=overrides, log=log)
+               train_missing=train_missing, overrides=overrides, log=log, tasks=tasks)
 
 
 def report(run: str | Path) -> Path:

@@ -138,8 +138,9 @@ def cmd_compare(args: argparse.Namespace) -> None:
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()] if args.variants else None
     arms = [_arm(a) for a in args.arm] if args.arm else None
+    tasks = [] if args.no_tasks else [t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else None
     run = compare(args.project, variants=variants, arms=arms, freshness=args.freshness, limit=args.limit,
-                  train_missing=False if args.no_train else None, overrides=args.set)
+                  train_missing=False if args.no_train else None, overrides=args.set, tasks=tasks)
     if args.json:
         print(json.dumps(run.results.to_json(), indent=2, ensure_ascii=False))
         return
@@ -263,6 +264,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="also apply the document update (evaluation.freshness.update) and re-ask without retraining")
     p.add_argument("--limit", type=int, help="a seeded sample of this many test questions")
     p.add_argument("--no-train", action="store_true", help="fail instead of training missing models")
+    p.add_argument("--tasks", help="comma-separated tasks to evaluate (default: every task of tasks:)")
+    p.add_argument("--no-tasks", action="store_true", help="evaluate the questions only, no tasks")
     p.add_argument("--json", action="store_true", help="print results.json instead of the summary")
     overridable(p)
 

@@ -110,8 +110,9 @@ class Project:
 def init_project(root: str | Path, name: str | None = None, example: str | Path | None = None) -> Path:
     """Create a project folder with a commented ragtune.yaml and an empty documents folder.
 
-    With ``example`` (a folder holding ``documents/`` and optionally ``questions/`` and
-    ``update_v2/``), its files are copied in so the project is ready to ingest.
+    With ``example`` (a folder holding ``documents/`` and optionally ``questions/``, ``update_v2/`` and
+    ``tasks/``), its files are copied in so the project is ready to ingest; the example's ``tasks.yaml`` (its
+    ``tasks:`` section) is appended to ragtune.yaml.
     """
     root = Path(root)
     config_path = root / CONFIG_FILE
@@ -122,6 +123,9 @@ def init_project(root: str | Path, name: str | None = None, example: str | Path 
     text = template.replace("{name}", _safe_name(name))
     if example is not None:
         _copy_example(Path(example), root)
+        extra = Path(example) / "tasks.yaml"
+        if extra.is_file():
+            text = text.rstrip("\n") + "\n\n" + extra.read_text(encoding="utf-8").strip("\n") + "\n"
     root.mkdir(parents=True, exist_ok=True)
     (root / "documents").mkdir(exist_ok=True)
     atomic.write_text(config_path, text)
@@ -136,6 +140,6 @@ def _safe_name(name: str) -> str:
 def _copy_example(source: Path, root: Path) -> None:
     if not (source / "documents").is_dir():
         raise InputError(f"{source} is not an example folder (it has no documents/ folder)")
-    for part in ("documents", "questions", "update_v2"):
+    for part in ("documents", "questions", "update_v2", "tasks"):
         if (source / part).is_dir():
             shutil.copytree(source / part, root / part, dirs_exist_ok=True)

@@ -45,6 +45,7 @@ class BuildReport:
     paraphrases: int = 0
     template_fills: int = 0
     trained_questions: int | None = None
+    task_rows: dict[str, int] = field(default_factory=dict)  # task -> its train rows in sft.jsonl and raft.jsonl
     sft_train: int = 0
     sft_dev: int = 0
     raft: int = 0
@@ -87,6 +88,9 @@ class BuildReport:
                                                    if self.template_fills else ""),
                f"  sft.jsonl: {self.sft_train} train + {self.sft_dev} dev rows; raft.jsonl: {self.raft} rows; "
                f"cpt.jsonl: {self.cpt} chunks"]
+        if self.task_rows:
+            out.append("  task rows (in sft.jsonl and raft.jsonl): "
+                       + ", ".join(f"{name} {n}" for name, n in self.task_rows.items()))
         if self.kb:
             out.append(f"  built from knowledge-base version {self.kb.version}")
         out.append(f"  leakage guard: removed {len(self.removed)} rows too close to a test question")
@@ -170,15 +174,16 @@ def read_build_report(project: Project) -> BuildReport | None:
                          "again") from None
 
 
-def build_data(project: Project) -> BuildReport:
-    """Build sft/raft/cpt rows from the question set (or synthetic QA) and the knowledge base."""
+def build_data(project: Project, kb: KnowledgeBase | None = None) -> BuildReport:
+    """Build sft/raft/cpt rows from the question set (or synthetic QA), the tasks' train rows and the knowledge
+    base (``kb``: one a caller has open already)."""
     from ragtune.index.kb import KnowledgeBase
 
     started = time.perf_counter()
     cfg = project.config.data
     folder = project.data_dir
     report = BuildReport(folder)
-    kb = KnowledgeBase(project)
+    kb = kb or KnowledgeBase(project)
     head = kb.manifest()
     chunks = _current_chunks(kb) if head else []
     if head:
@@ -249,6 +254,16 @@ def build_data(project: Project) -> BuildReport:
         raft = _raft(project, kb, pairs, paraphrases, dev, chunks, report)
     cpt = [{"id": h.chunk.id, "split": "train", "source": h.chunk.source, "text": h.chunk.embed_text}
            for h in chunks]
+    if project.config.tasks:  # task rows train the ft and hybrid adapters too
+        from ragtune.tasks.load import load_tasks
+        from ragtune.tasks.training import task_rows
+
+        made = task_rows(load_tasks(project), cfg.leakage_threshold, cfg.dev_share, cfg.seed)
+        sft += made.rows
+        raft += made.rows
+        report.task_rows, report.removed = made.counts, report.removed + made.removed
+        report.sft_train = sum(r["split"] == "train" for r in sft)
+        report.sft_dev = len(sft) - report.sft_train
     report.raft, report.cpt = len(raft), len(cpt)
     folder.mkdir(parents=True, exist_ok=True)
     atomic.write_jsonl(project.data_file("sft"), sft, ensure_ascii=False)

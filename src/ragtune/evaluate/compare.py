@@ -24,6 +24,7 @@ from ragtune import variants as registry
 from ragtune.answer import ask_many
 from ragtune.config import ArmConfig
 from ragtune.data.build import read_build_report
+from ragtune.data.questions import QAPair
 from ragtune.errors import InputError
 from ragtune.evaluate import aggregate, freshness, probe, questions, score
 from ragtune.evaluate.runs import new_run_folder, write_run
@@ -32,6 +33,8 @@ from ragtune.hardware import package_versions
 from ragtune.project import Project
 from ragtune.results import SCHEMA, FreshArm, Freshness, JudgeInfo, RunResults, Sample
 from ragtune.runtime import Runtime
+from ragtune.tasks.load import Task
+from ragtune.tasks.run import TaskArmPlan, evaluate_task
 from ragtune.training.artifact import read_manifest
 from ragtune.training.manifest import ModelManifest
 
@@ -90,10 +93,11 @@ def arm_overrides(arm: ArmConfig) -> list[str]:
     return [f"{k}={json.dumps(v)}" for k, v in sorted(arm.set.items())]
 
 
-def _ensure_models(project: Project, needed: set[str], train_missing: bool, stages: Stages) -> None:
+def _ensure_models(runtime: Runtime, needed: set[str], train_missing: bool, stages: Stages) -> None:
     from ragtune.data.build import build_data
     from ragtune.training.trainer import data_file_for, train_variant
 
+    project = runtime.project
     missing = [v for v in registry.trained() if v in needed and read_manifest(project.model_dir(v)) is None]
     if not missing:
         return
@@ -103,10 +107,10 @@ def _ensure_models(project: Project, needed: set[str], train_missing: bool, stag
     method = project.config.training.method
     if any(not project.path(data_file_for(v, method)).is_file() for v in missing):
         with stages("build training data"):
-            build_data(project)
+            build_data(project, kb=runtime.kb)
     for variant in missing:
         with stages(f"train {variant}"):
-            train_variant(project, variant, method=method)
+            train_variant(project, variant, method=method, kb=runtime.kb)
 
 
 def _document_texts(kb: KnowledgeBase, head: KBVersion | None) -> Callable[[str | None], str | None]:
@@ -125,10 +129,10 @@ def _document_texts(kb: KnowledgeBase, head: KBVersion | None) -> Callable[[str 
     return text
 
 
-def _trained_models(project: Project, plan: list[ArmConfig], runtime: Runtime) -> tuple[dict[str, Any], list[Path]]:
+def _trained_models(project: Project, variants: set[str], runtime: Runtime) -> tuple[dict[str, Any], list[Path]]:
     """The trained variants' manifests as results report them, and the data files they learned from."""
     models, data_files = {}, []
-    for variant in sorted({a.variant for a in plan} & set(registry.trained())):
+    for variant in sorted(variants & set(registry.trained())):
         status = runtime.model_status(variant)
         manifest = status.manifest or ModelManifest()
         models[variant] = {"method": manifest.method, "base_model": manifest.base_model,
@@ -194,41 +198,66 @@ def _judge(cfg: Any, samples: list[Sample], stages: Stages) -> JudgeInfo:
     return JudgeInfo(**judge.describe())
 
 
+@dataclass
+class _Inputs:
+    """What one compare measures: the QA arms, the test split and the questions used, the document update, the
+    tasks (with the variants compared on them)."""
+
+    arms: list[ArmConfig]
+    test_file: Path
+    pairs: list[QAPair]
+    used: list[QAPair]
+    limit: int | None
+    update: freshness.Update | None = None
+    tasks: list[Task] = field(default_factory=list)
+    task_variants: list[str] = field(default_factory=list)
+
+    def variants(self) -> set[str]:
+        """Every variant the run answers with."""
+        return {a.variant for a in self.arms} | (set(self.task_variants) if self.tasks else set())
+
+
 def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmConfig] | None = None,
             with_freshness: bool = False, limit: int | None = None, train_missing: bool | None = None,
-            overrides: list[str] | None = None, log: Callable[[str], None] | None = None) -> CompareRun:
-    """Measure the arms side by side on the held-out questions; returns the run (folder and results)."""
+            overrides: list[str] | None = None, log: Callable[[str], None] | None = None,
+            tasks: list[str] | None = None) -> CompareRun:
+    """Measure the arms side by side on the held-out questions, and the variants on the project's tasks
+    (``tasks``: their names; None: every configured task, []: none); returns the run (folder and results)."""
+    from ragtune.tasks.load import load_task
+
     runtime = Runtime.load(root, overrides)  # everything the arms load, shared: one knowledge base per store
     project = runtime.project
     ev = project.config.evaluation
     stages = Stages(log or (lambda line: print(line, file=sys.stderr, flush=True)))
     plan = plan_arms(runtime, variants, arms)
     path, pairs = questions.load_test_split(project)
-    used = questions.sample(pairs, limit or ev.limit, ev.seed)
-    update = freshness.load_update(project) if with_freshness else None
+    inputs = _Inputs(plan, path, pairs, questions.sample(pairs, limit or ev.limit, ev.seed), limit,
+                     freshness.load_update(project) if with_freshness else None,
+                     [load_task(project, name) for name in (project.config.tasks if tasks is None else tasks)],
+                     list(ev.task_variants))  # every input is read and checked before a model loads
     with stages("sync knowledge base"):
         runtime.kb.sync()
-    _ensure_models(project, {a.variant for a in plan}, ev.train_missing if train_missing is None else train_missing,
-                   stages)
+    _ensure_models(runtime, inputs.variants(), ev.train_missing if train_missing is None else train_missing, stages)
     folder = new_run_folder(project)
     try:
-        return _measure(runtime, plan, path, pairs, used, update, folder, limit, stages)
+        return _measure(runtime, inputs, folder, stages)
     except BaseException:  # an interrupted or failed run leaves no half-written run folder behind
         if not (folder / "results.json").is_file():
             shutil.rmtree(folder, ignore_errors=True)
         raise
 
 
-def _measure(runtime: Runtime, plan: list[ArmConfig], path: Path, pairs: list[Any], used: list[Any],
-             update: freshness.Update | None, folder: Path, limit: int | None, stages: Stages) -> CompareRun:
-    """Everything after the models are ready: answer, probe, judge, freshness, statistics, write the run."""
+def _measure(runtime: Runtime, inputs: _Inputs, folder: Path, stages: Stages) -> CompareRun:
+    """Everything after the models are ready: answer, probe, judge, freshness, tasks, statistics, write the run."""
     project = runtime.project
     ev = project.config.evaluation
+    plan, pairs, used, path, update = inputs.arms, inputs.pairs, inputs.used, inputs.test_file, inputs.update
     kb = runtime.kb
     head = kb.manifest()
-    models, data_files = _trained_models(project, plan, runtime)
+    models, data_files = _trained_models(project, inputs.variants(), runtime)
     with stages("check test split against training data"):
-        leakage = questions.check_leakage(project, pairs, data_files)
+        leakage = questions.check_leakage(project, pairs, data_files,
+                                          [row.input for task in inputs.tasks for row in task.test])
 
     samples: list[Sample] = []
     performance: dict[str, Any] = {}
@@ -242,6 +271,12 @@ def _measure(runtime: Runtime, plan: list[ArmConfig], path: Path, pairs: list[An
         warnings += [w for w in arm_warnings if w not in warnings]
     judge = _judge(ev.judge, samples, stages) if ev.judge is not None else None
     fresh_summary = _freshness(runtime, update, plan, samples, folder, stages) if update else None
+    task_results = {}
+    for task in inputs.tasks:
+        task_arms = [TaskArmPlan(v, v, runtime) for v in inputs.task_variants]
+        with stages(f"task {task.name} ({task.kind}, {len(task_arms)} variants)"):
+            task_results[task.name], task_samples = evaluate_task(task, task_arms, ev)
+        samples += task_samples
 
     names = [a.name for a in plan]
     with stages("statistics"):
@@ -257,13 +292,13 @@ def _measure(runtime: Runtime, plan: list[ArmConfig], path: Path, pairs: list[An
         project=project.config.name, arms=[a.model_dump() for a in plan],
         questions={"file": str(path.relative_to(project.root)) if path.is_relative_to(project.root) else str(path),
                    "total": len(pairs), "used": len(used), "answerable": sum(p.answerable for p in used),
-                   "unanswerable": sum(not p.answerable for p in used), "limit": limit or ev.limit,
+                   "unanswerable": sum(not p.answerable for p in used), "limit": inputs.limit or ev.limit,
                    "leakage": leakage},
         retrieval_k=project.config.retrieval.k,
         kb={"version": head.version, "fingerprint": head.fingerprint(), "documents": len(head.documents),
             "chunks": head.chunk_count} if head else None,
         models=models, metrics=metrics, comparisons=paired, performance=performance, cost=cost,
-        freshness=fresh_summary, judge=judge, stages=stages.done, warnings=warnings, tasks={},
+        freshness=fresh_summary, judge=judge, stages=stages.done, warnings=warnings, tasks=task_results,
         recommendation=None, config=project.config.model_dump(mode="json"), versions=_versions(),
     )
     from ragtune.recommendation import recommend

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,13 @@ def training_questions(path: Path) -> list[tuple[str, str]]:
     return [(row["id"], question_of(row.get("messages") or [])) for row in read_rows(path)]
 
 
-def check_leakage(project: Project, test: list[QAPair], data_files: list[Path]) -> dict[str, Any]:
-    """Check that no test question, or a near-copy of one, is in the training data the models learned from.
-
-    Raises InputError naming the rows when one is; returns what was checked.
+def check_leakage(project: Project, test: list[QAPair], data_files: list[Path],
+                  task_inputs: Sequence[str] = ()) -> dict[str, Any]:
+    """Check that no test question or task test input, or a near-copy of one, is in the training data the models
+    learned from. Raises InputError naming the rows when one is; returns what was checked.
     """
     threshold = project.config.data.leakage_threshold
-    guard = LeakageGuard([p.question for p in test], threshold)
+    guard = LeakageGuard([*(p.question for p in test), *task_inputs], threshold)
     checked, leaks, closest = 0, [], 0.0
     for path in data_files:
         for row_id, question in training_questions(path):

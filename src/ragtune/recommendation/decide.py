@@ -9,7 +9,9 @@ Explainable rules over a run's results (``ragtune.results.RunResults``, docs/res
 3. the remaining arms are ranked by accuracy, and the simplest arm that is not significantly worse than the
    leader (paired test) wins; a specialized use case prefers a fine-tuned arm on the same terms (``ranking``);
 4. the winner's measured figures and the comparisons behind the choice become the reasons, with caveats
-   (``evidence``, ``caveats``).
+   (``evidence``, ``caveats``);
+5. each measured task gets its own arm, the simplest not significantly worse than the task's best, and when the
+   questions and the tasks favour different arms the combination that serves both is named (``workloads``).
 
 Every reason cites a measured number (with its interval or p-value) or a stated constraint.
 """
@@ -23,6 +25,7 @@ from ragtune.recommendation.ranking import choose
 from ragtune.recommendation.results import Run
 from ragtune.recommendation.rules import apply_hard_constraints
 from ragtune.recommendation.staleness import apply_content_changes
+from ragtune.recommendation.workloads import weigh_tasks
 from ragtune.results import Recommendation, RunResults
 
 
@@ -33,9 +36,10 @@ def recommend(
     citing the evidence."""
     run = Run(results)
     rec = Recommendation(choice=None, variant=None, reasons=[], excluded={}, ranking=[], caveats=[],
-                         constraints=constraints.model_dump())
+                         constraints=constraints.model_dump(), workloads={}, combination=None)
     excluded: dict[str, list[str]] = {}
     remaining = _decide(run, constraints, rec, excluded)
+    weigh_tasks(run, constraints, rec)
     rec.excluded = {a: "; ".join(why) for a, why in excluded.items()}
     general_caveats(run, constraints, remaining, training_questions, rec.caveats)
     return rec

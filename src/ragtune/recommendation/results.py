@@ -16,6 +16,29 @@ ALPHA = 0.05
 LOWER_IS_BETTER = frozenset({"hallucination"})
 
 
+def oriented(entries: list[Comparison], metric: str, a: str, b: str) -> Comparison | None:
+    """The paired test of a against b on ``metric`` among ``entries``, oriented as a - b (its significance from p
+    or the interval when the file does not say); None when absent or unreadable."""
+    for entry in entries:
+        pair = (entry.a, entry.b)
+        if entry.metric != metric or pair not in ((a, b), (b, a)) or entry.diff is None:
+            continue
+        diff, low, high, p = entry.diff, entry.low, entry.high, entry.p
+        if pair == (b, a):
+            diff, low, high = -diff, (None if high is None else -high), (None if low is None else -low)
+        significant = entry.significant
+        if significant is None:
+            if p is not None:
+                significant = p < ALPHA
+            elif low is not None and high is not None:
+                significant = low > 0 or high < 0
+            else:
+                continue
+        return Comparison(metric=metric, a=a, b=b, diff=diff, low=low, high=high, p=p, significant=significant,
+                          n=entry.n)
+    return None
+
+
 class Run:
     """The arms of a run (name -> variant) and accessors for their measured figures."""
 
@@ -56,24 +79,7 @@ class Run:
 
     def comparison(self, metric: str, a: str, b: str) -> Comparison | None:
         """The paired test of a against b on metric, oriented as a - b; None when absent or unreadable."""
-        for entry in self.results.comparisons:
-            pair = (entry.a, entry.b)
-            if entry.metric != metric or pair not in ((a, b), (b, a)) or entry.diff is None:
-                continue
-            diff, low, high, p = entry.diff, entry.low, entry.high, entry.p
-            if pair == (b, a):
-                diff, low, high = -diff, (None if high is None else -high), (None if low is None else -low)
-            significant = entry.significant
-            if significant is None:
-                if p is not None:
-                    significant = p < ALPHA
-                elif low is not None and high is not None:
-                    significant = low > 0 or high < 0
-                else:
-                    continue
-            return Comparison(metric=metric, a=a, b=b, diff=diff, low=low, high=high, p=p, significant=significant,
-                              n=entry.n)
-        return None
+        return oriented(self.results.comparisons, metric, a, b)
 
     def significantly_worse(self, arm: str, other: str, metric: str = "accuracy") -> bool:
         """Whether a paired test shows ``arm`` significantly worse than ``other`` (below it, or above it for a

@@ -190,6 +190,9 @@ class Recommendation(Record):
     ranking: Texts = Field(default_factory=list, description="the arms in the running, best first")
     caveats: Texts = Field(default_factory=list, description="what limits the evidence")
     constraints: Mapping = Field(default_factory=dict, description="the team's constraints weighed")
+    workloads: table(str) = Field(default_factory=dict, description="task -> the arm recommended for it")
+    combination: Text = Field(None, description="the arm serving questions and tasks together, when they favour "
+                                                "different arms")
 
     @model_validator(mode="before")
     @classmethod
@@ -212,6 +215,9 @@ class Recommendation(Record):
         if self.excluded:
             out.append("Excluded:")
             out += [f"  - {arm}: {why}" for arm, why in self.excluded.items()]
+        if self.workloads:
+            out.append("Per task: " + ", ".join(f"{task} -> {arm}" for task, arm in self.workloads.items())
+                       + (f"; together: {self.combination}" if self.combination else ""))
         if self.caveats:
             out.append("Caveats:")
             out += [f"  - {caveat}" for caveat in self.caveats]

@@ -59,12 +59,14 @@ def answer_rows(task: Task, arm: TaskArmPlan, rows: list[TaskRow]) -> tuple[list
     spec = variants.get(arm.variant)
     started = time.perf_counter()
     hits = arm.runtime.search_many([r.input for r in rows]) if spec.retrieves else [[] for _ in rows]
-    chats = [prompt.messages(task, row, few, found) for row, few, found in zip(rows, _shots(task, arm, rows), hits)]
     generator, _ = arm.runtime.generator_for(arm.variant)
+    cloze = task.kind == "choice" and hasattr(generator, "model")  # a local model: options by log-likelihood
+    chats = [prompt.messages(task, row, few, found, cloze)
+             for row, few, found in zip(rows, _shots(task, arm, rows), hits)]
     check = validator(task.schema, f"tasks.{task.name}.schema") if task.schema is not None else None
     base = {"phase": "task", "task": task.name, "arm": arm.name, "variant": arm.variant}
     samples = []
-    if task.kind == "choice" and hasattr(generator, "model"):
+    if cloze:
         from ragtune.generate.loglik import option_logliks
 
         scores = option_logliks(generator, [(chat, row.choices or []) for chat, row in zip(chats, rows)])

@@ -144,7 +144,7 @@ def _data_warnings(kb: KnowledgeBase, built: KBRef | None) -> list[str]:
 
 
 def train_variant(project: Project, variant: str = DEFAULT_TRAINED, method: str | None = None,
-                  resume: bool = False) -> TrainReport:
+                  resume: bool = False, kb: KnowledgeBase | None = None) -> TrainReport:
     """Train the model of one variant from the project's built data and save it under ``models/<variant>``.
 
     Checkpoints go to ``models/.work-<variant>`` every ``training.save_every`` steps; with ``resume`` a killed
@@ -158,7 +158,7 @@ def train_variant(project: Project, variant: str = DEFAULT_TRAINED, method: str 
     data_path = project.path(rel)
     rows = read_rows(data_path)
     spec = base_model_spec(project)
-    kb = KnowledgeBase(project)
+    kb = kb or KnowledgeBase(project)  # ``kb``: one a caller has open already
     previous = model_status(project, variant, kb=kb)
     started = time.perf_counter()
     model, tokenizer = _prepare_model(spec, method, project)

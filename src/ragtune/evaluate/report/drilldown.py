@@ -56,7 +56,8 @@ def questions(view: RunView) -> str:
     """The Questions section: the filter box, then the questions of each phase."""
     by_phase: dict[str, dict[str, list[Sample]]] = {}
     for s in view.samples:
-        by_phase.setdefault(s.phase or "test", {}).setdefault(s.id if s.id is not None else "?", []).append(s)
+        phase = f"task:{s.task}" if s.phase == "task" else s.phase or "test"  # a task's rows: a group of their own
+        by_phase.setdefault(phase, {}).setdefault(s.id if s.id is not None else "?", []).append(s)
     parts = ['<section id="questions"><h2>Questions</h2>']
     if not by_phase:
         parts.append(
@@ -79,7 +80,7 @@ def questions(view: RunView) -> str:
     order = [p for p in PHASES if p in by_phase] + [p for p in by_phase if p not in PHASES]
     for phase in order:
         groups = by_phase[phase]
-        title = PHASES.get(phase, f"Phase {phase}")
+        title = PHASES.get(phase, f"Task {phase[5:]}" if phase.startswith("task:") else f"Phase {phase}")
         pid = "q-" + "".join(ch if ch.isalnum() else "-" for ch in phase)
         parts.append(
             f'<section id="{e(pid)}"><h3>{e(title)} <span class="muted small">({len(groups)} questions)</span></h3>'

@@ -99,6 +99,10 @@ def recommendation(view: RunView) -> str:
         parts.append(f"<h3>Excluded</h3>{ul(ex_items)}")
     if rec.ranking:
         parts.append(f"<p><strong>Ranking:</strong> {e(' > '.join(rec.ranking))}</p>")
+    if rec.workloads:
+        per_task = ", ".join(f"{task} → {arm}" for task, arm in rec.workloads.items())
+        together = f"; together: <strong>{e(rec.combination)}</strong>" if rec.combination else ""
+        parts.append(f"<p><strong>Per task:</strong> {e(per_task)}{together}</p>")
     caveats = [x for x in rec.caveats if x]
     if caveats:
         parts.append(f"<h3>Caveats</h3>{ul(e(x) for x in caveats)}")

@@ -17,6 +17,7 @@ from ragtune.evaluate.report.markup import e, section, table, text
 from ragtune.evaluate.report.run import RunView
 from ragtune.evaluate.report.significance import significance
 from ragtune.evaluate.report.tables import summary
+from ragtune.evaluate.report.tasks import tasks
 from ragtune.results import RunResults, Sample
 
 CSS = """
@@ -87,6 +88,7 @@ def build_html(results: RunResults | dict, samples: list[Sample] | list[dict]) -
             significance(view),
             plots(view),
             freshness(view),
+            tasks(view),
             questions(view),
             _config(view),
             "</main>",
@@ -111,6 +113,8 @@ def _nav(view: RunView) -> str:
     ]
     if view.freshness is not None:
         links.append(("freshness", "Freshness"))
+    if any(t is not None for t in view.run.tasks.values()):
+        links.append(("tasks", "Tasks"))
     links += [("questions", "Questions"), ("config", "Config")]
     return "<nav>" + "".join(f'<a href="#{k}">{e(v)}</a>' for k, v in links) + "</nav>"
 
