@@ -23,8 +23,10 @@ if python -c 'from ragtune.hardware import cpu_has_native_bf16 as f; raise Syste
 else
   echo "CPU: $cpu: answers in float32 (bf16 is emulated here)"
 fi
-# The tasks on a seeded sample of their test rows (all of them: drop the limits), outputs as long as they need.
-TASKS=(--set tasks.route_ticket.limit=30 --set tasks.rma_extract.limit=24 --set tasks.reply_style.limit=24
+# The tasks: 40 train rows of each in the ft and hybrid training data, seeded samples of their test rows (all of
+# them: drop the limits), outputs as long as they need.
+TASKS=(--set data.task_rows=40
+       --set tasks.route_ticket.limit=30 --set tasks.rma_extract.limit=24 --set tasks.reply_style.limit=24
        --set tasks.policy_quiz.limit=40 --set tasks.rma_extract.max_new_tokens=64
        --set tasks.reply_style.max_new_tokens=96)
 # The team's situation in this example: the documents change weekly and answers must cite their sources.
@@ -44,7 +46,7 @@ stage "ingest" ragtune ingest "$PROJECT"
 echo; echo "Q: How long is the warranty on the X200?"
 stage "ask (rag)" ragtune ask "$PROJECT" "How long is the warranty on the X200?" "${FAST[@]}"
 echo
-stage "build training data" ragtune data "$PROJECT" build "${FAST[@]}"
+stage "build training data" ragtune data "$PROJECT" build "${FAST[@]}" "${TASKS[@]}"
 echo
 stage "train ft (LoRA, 2 epochs)" ragtune train "$PROJECT" --variant ft "${FAST[@]}" --set training.epochs=2
 stage "train hybrid (RAFT, 1 epoch)" ragtune train "$PROJECT" --variant hybrid "${FAST[@]}" --set training.epochs=1

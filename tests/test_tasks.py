@@ -130,3 +130,5 @@ def test_task_rows_train_on_the_expected_output_and_keep_test_inputs_out(example
     quiz = next(r for r in made.rows if r["origin"] == "task:policy_quiz")
     row = tasks[3].train[0]
     assert quiz["messages"][-1]["content"] == row.choices[row.answer]  # cloze: the option's text, as scored
+    capped = task_rows(tasks, threshold=0.65, dev_share=0.1, seed=0, limit=5)
+    assert set(capped.counts.values()) == {5} and len(capped.rows) == 20

@@ -275,6 +275,8 @@ class DataConfig(_Section):
     dev_share: float = Field(0.1, ge=0.0, lt=0.9, description="Share of paraphrase rows held out as the dev split.")
     leakage_threshold: float = Field(0.65, gt=0.0, le=1.0, description="Similarity above which a row counts as a test "
                                      "question's near-duplicate and is removed.")
+    task_rows: int | None = Field(None, ge=1, description="At most this many train rows of each task in the "
+                                                          "training data (a seeded sample); default: all.")
     seed: int = 0
 
 

@@ -258,7 +258,7 @@ def build_data(project: Project, kb: KnowledgeBase | None = None) -> BuildReport
         from ragtune.tasks.load import load_tasks
         from ragtune.tasks.training import task_rows
 
-        made = task_rows(load_tasks(project), cfg.leakage_threshold, cfg.dev_share, cfg.seed)
+        made = task_rows(load_tasks(project), cfg.leakage_threshold, cfg.dev_share, cfg.seed, cfg.task_rows)
         sft += made.rows
         raft += made.rows
         report.task_rows, report.removed = made.counts, report.removed + made.removed

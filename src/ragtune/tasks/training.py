@@ -23,8 +23,9 @@ class TaskRows:
     removed: list[dict[str, Any]] = field(default_factory=list)
 
 
-def task_rows(tasks: list[Task], threshold: float, dev_share: float, seed: int) -> TaskRows:
-    """The training rows of ``tasks`` (split ``train`` or ``dev``)."""
+def task_rows(tasks: list[Task], threshold: float, dev_share: float, seed: int, limit: int | None = None) -> TaskRows:
+    """The training rows of ``tasks`` (split ``train`` or ``dev``); ``limit``: at most this many rows of each task
+    (a seeded sample, in file order)."""
     out = TaskRows()
     for task in tasks:
         guard = LeakageGuard([r.input for r in task.test], threshold)
@@ -36,6 +37,9 @@ def task_rows(tasks: list[Task], threshold: float, dev_share: float, seed: int) 
             else:
                 out.removed.append({"id": f"{task.name}:{row.id}", "question": row.input, "test_question": found[0],
                                     "similarity": round(found[1], 4)})
+        if limit is not None and len(kept) > limit:
+            chosen = set(random.Random(f"{seed}:task-rows:{task.name}").sample(range(len(kept)), limit))
+            kept = [row for i, row in enumerate(kept) if i in chosen]
         rng = random.Random(f"{seed}:task-dev:{task.name}")
         dev = {r.id for r in rng.sample(kept, int(len(kept) * dev_share))} if len(kept) > 1 else set()
         out.rows += [{"id": f"{task.name}:{r.id}", "split": "dev" if r.id in dev else "train",
