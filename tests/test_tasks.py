@@ -113,13 +113,15 @@ def test_a_task_result_has_intervals_comparisons_and_the_kind_summary(runtime):
 
 
 def test_task_rows_train_on_the_expected_output_and_keep_test_inputs_out(example_project):
+    from ragtune.data.leakage import LeakageGuard
     from ragtune.tasks.load import load_tasks
-    from ragtune.tasks.training import task_rows
+    from ragtune.tasks.training import task_rows, test_inputs
 
     tasks = load_tasks(Project.load(example_project))
     route = tasks[0]
     route.train.append(route.test[0])  # a test input planted in the train rows
-    made = task_rows(tasks, threshold=0.65, dev_share=0.1, seed=0)
+    guard = LeakageGuard(test_inputs(tasks), 0.65)
+    made = task_rows(tasks, guard, dev_share=0.1, seed=0)
     assert [r["id"] for r in made.removed] == [f"route_ticket:{route.test[0].id}"]
     assert made.counts["route_ticket"] == len(route.train) - 1
     rows = [r for r in made.rows if r["origin"] == "task:route_ticket"]
@@ -130,5 +132,5 @@ def test_task_rows_train_on_the_expected_output_and_keep_test_inputs_out(example
     quiz = next(r for r in made.rows if r["origin"] == "task:policy_quiz")
     row = tasks[3].train[0]
     assert quiz["messages"][-1]["content"] == row.choices[row.answer]  # cloze: the option's text, as scored
-    capped = task_rows(tasks, threshold=0.65, dev_share=0.1, seed=0, limit=5)
+    capped = task_rows(tasks, guard, dev_share=0.1, seed=0, limit=5)
     assert set(capped.counts.values()) == {5} and len(capped.rows) == 20

@@ -228,7 +228,12 @@ def build_data(project: Project, kb: KnowledgeBase | None = None) -> BuildReport
     if not pairs:
         raise InputError(f"no training questions: put them in {project.path(cfg.train)}.jsonl (or .csv: question, "
                          "answer, source), or ingest documents and set data.synthetic: model")
-    guard = LeakageGuard([t.question for t in test], cfg.leakage_threshold)
+    from ragtune.tasks.load import load_tasks
+    from ragtune.tasks.training import test_inputs
+
+    tasks = load_tasks(project)
+    # one guard for every row: no question or task row may copy a test question or a task's test input
+    guard = LeakageGuard([*(t.question for t in test), *test_inputs(tasks)], cfg.leakage_threshold)
     pairs, removed = guard.filter(pairs)
     report.removed += removed
     titles = {h.chunk.source: h.chunk.title for h in chunks}
@@ -254,11 +259,10 @@ def build_data(project: Project, kb: KnowledgeBase | None = None) -> BuildReport
         raft = _raft(project, kb, pairs, paraphrases, dev, chunks, report)
     cpt = [{"id": h.chunk.id, "split": "train", "source": h.chunk.source, "text": h.chunk.embed_text}
            for h in chunks]
-    if project.config.tasks:  # task rows train the ft and hybrid adapters too
-        from ragtune.tasks.load import load_tasks
+    if tasks:  # task rows train the ft and hybrid adapters too
         from ragtune.tasks.training import task_rows
 
-        made = task_rows(load_tasks(project), cfg.leakage_threshold, cfg.dev_share, cfg.seed, cfg.task_rows)
+        made = task_rows(tasks, guard, cfg.dev_share, cfg.seed, cfg.task_rows)
         sft += made.rows
         raft += made.rows
         report.task_rows, report.removed = made.counts, report.removed + made.removed

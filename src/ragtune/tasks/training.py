@@ -1,6 +1,6 @@
 """Training rows from a project's tasks: each train row as a chat whose answer is its expected output (the loss is
-taken on that answer only), with the prompt the task is evaluated with. Rows that are a test input, or a
-near-copy of one, are left out (the leakage guard of the questions), and a seeded share is held out for the dev
+taken on that answer only), with the prompt the task is evaluated with. Rows that are a test question or task
+test input, or a near-copy of one, are left out (the leakage guard), and a seeded share is held out for the dev
 loss."""
 
 from __future__ import annotations
@@ -23,12 +23,18 @@ class TaskRows:
     removed: list[dict[str, Any]] = field(default_factory=list)
 
 
-def task_rows(tasks: list[Task], threshold: float, dev_share: float, seed: int, limit: int | None = None) -> TaskRows:
-    """The training rows of ``tasks`` (split ``train`` or ``dev``); ``limit``: at most this many rows of each task
-    (a seeded sample, in file order)."""
+def test_inputs(tasks: list[Task]) -> list[str]:
+    """Every task's test inputs: what no training row may copy."""
+    return [row.input for task in tasks for row in task.test]
+
+
+def task_rows(tasks: list[Task], guard: LeakageGuard, dev_share: float, seed: int,
+              limit: int | None = None) -> TaskRows:
+    """The training rows of ``tasks`` (split ``train`` or ``dev``) that ``guard`` (built from every test question
+    and task test input) lets through; ``limit``: at most this many rows of each task (a seeded sample, in file
+    order)."""
     out = TaskRows()
     for task in tasks:
-        guard = LeakageGuard([r.input for r in task.test], threshold)
         kept = []
         for row in task.train:
             found = guard.match(row.input)
