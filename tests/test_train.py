@@ -39,7 +39,7 @@ def project(tmp_path_factory) -> Path:
     near = dict(test[1], id="planted-near", question=test[1]["question"].upper().rstrip("?") + " ?")
     rows = [*train, planted, near]
     (root / "questions" / "small.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    set_config(root, "data:\n  train: questions/small.jsonl\n  paraphrases: 4\n  dev_share: 0.25\n")
+    set_config(root, "data:\n  train: questions/small.jsonl\n  paraphrases: 4\n  dev_share: 0.25\ntasks: {}\n")
     ingest(root)
     build_data(root)
     return root

@@ -78,6 +78,8 @@ class BuildReport:
         """What build.json holds: every field but the folder."""
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "folder"}
         out["kb"] = self.kb.to_dict() if self.kb else {}
+        if not self.task_rows:  # a project without tasks writes build.json as before them
+            del out["task_rows"]
         return out
 
     def lines(self) -> list[str]:
