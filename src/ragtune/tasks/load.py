@@ -27,6 +27,7 @@ class Task:
     test: list[TaskRow]
     train: list[TaskRow] = field(default_factory=list)
     schema: dict[str, Any] | None = None
+    validator: Any = None  # the schema's validator, built once when the task is loaded
 
     @property
     def kind(self) -> str:
@@ -50,7 +51,7 @@ def load_task(project: Project, name: str) -> Task:
         raise InputError(f"tasks.{name}: no test rows in {folder} (test.jsonl, test.json or test.csv)")
     train_file = split_file(folder, "train")
     train = load_rows(train_file, config, check) if train_file else []
-    return Task(name, config, folder, load_rows(test_file, config, check), train, schema)
+    return Task(name, config, folder, load_rows(test_file, config, check), train, schema, check)
 
 
 def load_tasks(project: Project) -> list[Task]:

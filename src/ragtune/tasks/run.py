@@ -16,7 +16,6 @@ from ragtune.evaluate.stats import interval
 from ragtune.results import Sample, TaskArm, TaskResult
 from ragtune.tasks import classify, prompt, shots
 from ragtune.tasks.choice import LETTERS, chance, pick
-from ragtune.tasks.extract import validator
 from ragtune.tasks.load import Task
 from ragtune.tasks.rows import TaskRow
 from ragtune.tasks.score import COMPARED, PRIMARY, score_choice, score_output
@@ -63,7 +62,6 @@ def answer_rows(task: Task, arm: TaskArmPlan, rows: list[TaskRow]) -> tuple[list
     cloze = task.kind == "choice" and hasattr(generator, "model")  # a local model: options by log-likelihood
     chats = [prompt.messages(task, row, few, found, cloze)
              for row, few, found in zip(rows, _shots(task, arm, rows), hits)]
-    check = validator(task.schema, f"tasks.{task.name}.schema") if task.schema is not None else None
     base = {"phase": "task", "task": task.name, "arm": arm.name, "variant": arm.variant}
     samples = []
     if cloze:
@@ -78,7 +76,7 @@ def answer_rows(task: Task, arm: TaskArmPlan, rows: list[TaskRow]) -> tuple[list
         return samples, "log-likelihood", time.perf_counter() - started
     generations = generator.chat_batch(chats, max_new_tokens=task.config.max_new_tokens)
     for row, gen in zip(rows, generations):
-        metrics, _ = score_output(task, row, gen.text, check)
+        metrics, _ = score_output(task, row, gen.text, task.validator)
         samples.append(Sample(**base, id=row.id, question=row.input, gold=row.expected_text(), answer=gen.text,
                               metrics=metrics, latency_s=round(gen.latency_s, 4), prompt_tokens=gen.prompt_tokens,
                               completion_tokens=gen.completion_tokens))
