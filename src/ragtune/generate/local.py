@@ -64,6 +64,21 @@ class LocalGenerator:
         self._eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
         self._pad_id = self.tokenizer.pad_token_id
 
+    @property
+    def lock(self) -> Any:
+        """The per-model lock: hold it while running the model directly (e.g. for log-likelihood scoring)."""
+        return self._lock
+
+    @property
+    def pad_id(self) -> int:
+        """The padding token id."""
+        return self._pad_id
+
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of ``text`` with no special tokens (safe from many threads)."""
+        with self._tokenizer_lock:
+            return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
     # ------------------------------------------------------------------ prompt handling
 
     def _options(self, max_new_tokens: int | None, temperature: float | None, stop: list[str] | None) -> _Options:

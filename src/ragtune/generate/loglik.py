@@ -22,8 +22,7 @@ def option_logliks(generator: LocalGenerator, items: Sequence[tuple[Messages, Se
     for i, (messages, options) in enumerate(items):
         prompt = generator.encode(messages)
         for j, option in enumerate(options):
-            with generator._tokenizer_lock:
-                continuation = generator.tokenizer(option, add_special_tokens=False)["input_ids"] or [generator._pad_id]
+            continuation = generator.tokenize(option) or [generator.pad_id]
             sequences.append((i, j, prompt + continuation, len(continuation)))
     scores = [[0.0] * len(options) for _, options in items]
     order = sorted(range(len(sequences)), key=lambda s: len(sequences[s][2]))
@@ -31,13 +30,13 @@ def option_logliks(generator: LocalGenerator, items: Sequence[tuple[Messages, Se
         batch = [sequences[s] for s in order[start : start + batch_size]]
         longest = max(len(ids) for _, _, ids, _ in batch)
         keep = max(cont for _, _, _, cont in batch) + 1  # logits only where an option's tokens are predicted
-        input_ids = torch.full((len(batch), longest), generator._pad_id, dtype=torch.long)
+        input_ids = torch.full((len(batch), longest), generator.pad_id, dtype=torch.long)
         attention = torch.zeros((len(batch), longest), dtype=torch.long)
         for row, (_, _, ids, _) in enumerate(batch):  # left padding: every option ends at the last position
             input_ids[row, longest - len(ids) :] = torch.tensor(ids, dtype=torch.long)
             attention[row, longest - len(ids) :] = 1
         positions = (attention.cumsum(-1) - 1).clamp(min=0)
-        with generator._lock, torch.inference_mode():
+        with generator.lock, torch.inference_mode():
             logits = generator.model(input_ids=input_ids.to(generator.device),
                                      attention_mask=attention.to(generator.device),
                                      position_ids=positions.to(generator.device), logits_to_keep=keep).logits
