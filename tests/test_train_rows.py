@@ -91,3 +91,46 @@ def test_learning_rate_warms_up_then_decays():
     assert rates[0] == pytest.approx(1e-4) and rates[9] == pytest.approx(1e-3)
     assert rates[10] > rates[50] > rates[99] >= 0
     assert cfg.lr() == 1e-3 and TrainingConfig(method="full").lr() == 5e-5
+
+
+def _tiny_loop(tmp_path: Path, budget: float | None, rows: int = 24):
+    """A real training loop on a tiny randomly initialised Llama (2 layers, 32 wide): 12 steps an epoch, 3 epochs."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from ragtune.training.loop import TrainingLoop
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=64))
+    examples = [Example(str(i), [(i + j) % 64 for j in range(8 + i % 5)], [(i + j) % 64 for j in range(8 + i % 5)])
+                for i in range(rows)]
+    settings = LoopSettings.from_config(TrainingConfig(dtype="float32", batch_size=2, epochs=3, patience=0,
+                                                       time_budget_s=budget))
+    return TrainingLoop(model, examples, [], 0, settings, tmp_path / "work", {"test": 1})
+
+
+def test_steps_within_a_budget_add_up_their_costs():
+    from ragtune.training.loop import steps_within
+
+    assert steps_within([100, 100, 300, 100], rate=100.0, seconds=2.5) == 2  # 1 s + 1 s; the third would end at 5 s
+    assert steps_within([100, 100], rate=100.0, seconds=10) == 2
+    assert steps_within([100], rate=100.0, seconds=0.5) == 0
+
+
+def test_a_time_budget_cuts_the_planned_steps_to_what_fits(tmp_path):
+    loop = _tiny_loop(tmp_path, budget=None)
+    assert loop.total == loop.planned == 36
+    costs = [loop.padded_tokens(s) for s in range(3, 36)]
+    loop.fit_budget(3, rate=1000.0, left_s=sum(costs[:10]) / 1000.0)  # exactly 10 more steps' worth of tokens
+    assert loop.total == 13
+
+
+def test_a_tiny_time_budget_stops_after_the_probe_steps_and_says_so(tmp_path):
+    from ragtune.training.loop import BUDGET_PROBE_STEPS
+
+    result = _tiny_loop(tmp_path, budget=1e-6).run()
+    assert (result.steps, result.planned_steps) == (BUDGET_PROBE_STEPS, 36)
+    assert result.final_loss is not None
+    free = _tiny_loop(tmp_path / "free", budget=None).run()
+    assert (free.steps, free.planned_steps) == (36, None)

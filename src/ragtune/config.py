@@ -300,6 +300,9 @@ class TrainingConfig(_Section):
     learning_rate: float | None = Field(None, gt=0, description="Default: 1e-3 for lora, 5e-5 for full and cpt.")
     epochs: float = Field(3.0, gt=0, le=1000)
     max_steps: int | None = Field(None, ge=1, description="Stop after this many optimizer steps (overrides epochs).")
+    time_budget_s: float | None = Field(
+        None, gt=0, description="Train for about this many seconds at most: the run times its first 3 steps and "
+        "keeps the planned steps that fit (the schedule follows); the manifest records the steps it ran.")
     batch_size: int = Field(8, ge=1, le=4096, description="Rows per micro-batch (grouped by length).")
     batch_tokens: int = Field(4096, ge=16, description="Cap on a micro-batch's padded tokens: long rows go in "
                               "smaller batches, so memory stays bounded.")

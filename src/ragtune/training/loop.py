@@ -46,6 +46,7 @@ class LoopSettings:
     autocast: Any  # a torch dtype, or None for full precision
     device: str
     seed: int
+    time_budget_s: float | None = None
 
     @classmethod
     def from_config(cls, cfg: TrainingConfig, **overrides: Any) -> LoopSettings:
@@ -71,6 +72,7 @@ class LoopResult:
     stopped_early: bool
     resumed_from: int | None
     padding_share: float
+    planned_steps: int | None = None  # the steps planned before a time budget cut them (None: not cut)
     curve: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -119,6 +121,20 @@ def lr_at(step: int, total: int, s: LoopSettings) -> float:
     return s.learning_rate * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
+BUDGET_PROBE_STEPS = 3  # optimizer steps timed before a time budget re-plans the run
+
+
+def steps_within(costs: list[int], rate: float, seconds: float) -> int:
+    """How many of the steps whose padded-token ``costs`` are listed fit in ``seconds`` at ``rate`` tokens/s."""
+    spent, count = 0.0, 0
+    for cost in costs:
+        spent += cost / rate
+        if spent > seconds:
+            break
+        count += 1
+    return count
+
+
 def _out_of_memory(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "out of memory" in text or "can't allocate memory" in text or "not enough memory" in text
@@ -140,6 +156,7 @@ class TrainingLoop:
         self.steps_per_epoch = max(1, math.ceil(self.per_epoch / settings.grad_accum))
         self.total = settings.max_steps or max(1, math.ceil(settings.epochs * self.steps_per_epoch))
         self.padding_share = padding_share(train, self._epoch(0))
+        self.planned = self.total
 
     # -- schedule -------------------------------------------------------------------------------
     def micro_batches(self, step: int) -> list[list[Example]]:
@@ -158,6 +175,19 @@ class TrainingLoop:
             self._epochs.append(epoch_batches(self.lengths, self.s.batch_size, self.s.seed, len(self._epochs),
                                               self.s.batch_tokens))
         return self._epochs[epoch]
+
+    def padded_tokens(self, step: int) -> int:
+        """Positions step ``step`` computes (its micro-batches' rows times their longest row): its cost."""
+        return sum(len(batch) * max(len(e.input_ids) for e in batch) for batch in self.micro_batches(step))
+
+    def fit_budget(self, step: int, rate: float, left_s: float, eval_s: float = 0.0) -> None:
+        """Cut the planned steps to those that fit in ``left_s`` more seconds at ``rate`` padded tokens/s, keeping
+        ``eval_s`` for each dev evaluation still planned (never below ``step``, the steps already done); the
+        learning-rate schedule follows the new total."""
+        evals = 1 + (self.planned - step) // (self.s.eval_every or self.steps_per_epoch)
+        left_s -= eval_s * evals if self.dev else 0.0
+        costs = [self.padded_tokens(s) for s in range(step, self.planned)]
+        self.total = min(self.planned, step + steps_within(costs, rate, left_s))
 
     # -- evaluation -----------------------------------------------------------------------------
     def dev_loss(self) -> float | None:
@@ -200,11 +230,13 @@ class TrainingLoop:
         state: dict[str, Any] = {"best_dev": None, "bad_evals": 0, "tokens": 0, "trained_tokens": 0, "seconds": 0.0,
                                  "initial_dev": None}
         step, resumed_from = 0, None
+        run_started = time.perf_counter()
         found = list_checkpoints(checkpoints)
         if resume and found:
             self._check_same_run()
             state = load_checkpoint(found[-1], self.model, optimizer, self.names)
             step = resumed_from = state["step"]
+            self.total = state.get("budget_total") or self.total  # a budget's plan holds across a resume
             self._trim_log(log_path, step)
         else:
             for old in found:
@@ -212,6 +244,7 @@ class TrainingLoop:
             log_path.unlink(missing_ok=True)
             (self.work / "best.safetensors").unlink(missing_ok=True)
             state["initial_dev"] = self.dev_loss()
+        dev_s = time.perf_counter() - run_started  # what one dev evaluation costs (0 on a resume: none was run)
         self.work.mkdir(parents=True, exist_ok=True)
         atomic.write_json(self.work / "run.json", self.run_key, indent=2, sort_keys=True)
         eval_every = self.s.eval_every or self.steps_per_epoch
@@ -219,6 +252,7 @@ class TrainingLoop:
         progress = bar(self.total, desc="training", unit="step")
         progress.update(step)
         stopped_early, last_loss = False, None
+        probe = {"step": step, "seconds": 0.0, "padded": 0}
         try:
             while step < self.total and not stopped_early:
                 started = time.perf_counter()
@@ -249,6 +283,15 @@ class TrainingLoop:
                     raise
                 step += 1
                 elapsed = time.perf_counter() - started
+                probe["seconds"] += elapsed
+                probe["padded"] += sum(len(b) * max(len(e.input_ids) for e in b) for b in micro)
+                if (self.s.time_budget_s and "budget_total" not in state
+                        and step - probe["step"] == BUDGET_PROBE_STEPS):
+                    left = self.s.time_budget_s - (time.perf_counter() - run_started)
+                    self.fit_budget(step, probe["padded"] / probe["seconds"], left, dev_s)
+                    state["budget_total"] = self.total
+                    if hasattr(progress, "total"):
+                        progress.total = self.total
                 state["tokens"] += tokens
                 state["trained_tokens"] += window
                 state["seconds"] += elapsed
@@ -286,7 +329,8 @@ class TrainingLoop:
             tokens_per_s=round(state["tokens"] / state["seconds"], 1) if state["seconds"] else 0.0,
             final_loss=last_loss, initial_dev_loss=state.get("initial_dev"), best_dev_loss=state["best_dev"],
             stopped_early=stopped_early,
-            resumed_from=resumed_from, padding_share=round(self.padding_share, 4), curve=self._read_log(log_path),
+            resumed_from=resumed_from, padding_share=round(self.padding_share, 4),
+            planned_steps=self.planned if self.total < self.planned else None, curve=self._read_log(log_path),
         )
 
     def _check_same_run(self) -> None:

@@ -57,7 +57,8 @@ class TrainReport:
             dev = f", dev loss {start}{r.best_dev_loss:.3f} (best)"
         early = " (stopped early: dev loss stopped improving)" if r.stopped_early else ""
         last = f"{r.final_loss:.3f}" if r.final_loss is not None else "n/a"
-        out.append(f"  {r.steps} steps, {r.epochs} epochs{early}; final train loss {last}{dev}")
+        budget = f" (time budget: {r.steps} of {r.planned_steps} planned steps fit)" if r.planned_steps else ""
+        out.append(f"  {r.steps} steps, {r.epochs} epochs{early}{budget}; final train loss {last}{dev}")
         out.append(f"  {r.tokens} tokens in {r.seconds:.1f} s = {r.tokens_per_s:.0f} tokens/s "
                    f"(padding {100 * r.padding_share:.0f}%); model load {self.load_seconds:.1f} s")
         out.append(f"  saved {self.path}")
