@@ -199,6 +199,23 @@ def test_update_folder_errors_name_the_file_and_line(example_project, tmp_path):
                                                                   ("added", [], ["3"])]
 
 
+
+def test_update_questions_sample_keeps_each_kind_in_proportion(example_project):
+    from collections import Counter
+
+    from ragtune.evaluate.freshness import load_update, sample_update
+    from ragtune.project import Project
+
+    update = load_update(Project.load(example_project))
+    counts = Counter(q.kind for q in update.questions)
+    sampled = sample_update(update, 20, seed=0)
+    got = Counter(q.kind for q in sampled.questions)
+    assert len(sampled.questions) == 20 and set(got) == set(counts)
+    assert all(abs(got[k] - 20 * counts[k] / len(update.questions)) < 1 for k in counts)  # largest remainders
+    assert [q.id for q in sampled.questions] == [q.id for q in update.questions if q in sampled.questions]  # order
+    assert sample_update(update, 20, seed=0) == sampled and sample_update(update, 20, seed=1) != sampled
+    assert sample_update(update, None, seed=0) is update and sample_update(update, 999, seed=0) is update
+
 @pytest.mark.slow
 def test_compare_with_freshness_runs_on_a_postgresql_store(tmp_path, pg_url, monkeypatch):
     """compare (base + rag) and --freshness on a pgvector project: the update goes to a temporary schema that is

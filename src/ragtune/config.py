@@ -352,6 +352,8 @@ class FreshnessConfig(_Section):
     update: str = Field("update_v2", description="Folder holding documents/ (new and changed files at their paths), "
                         "optional removed.txt (one path per line) and questions.jsonl (question, old_answer, "
                         "new_answer, kind), relative to the project.")
+    limit: int | None = Field(None, ge=1, description="A seeded sample of that many update questions, each kind "
+                              "(changed, added, removed) in proportion (null: all).")
 
 
 class EvaluationConfig(_Section):

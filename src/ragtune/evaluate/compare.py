@@ -232,7 +232,8 @@ def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmC
     plan = plan_arms(runtime, variants, arms)
     path, pairs = questions.load_test_split(project)
     inputs = _Inputs(plan, path, pairs, questions.sample(pairs, limit or ev.limit, ev.seed), limit,
-                     freshness.load_update(project) if with_freshness else None,
+                     freshness.sample_update(freshness.load_update(project), ev.freshness.limit, ev.seed)
+                     if with_freshness else None,
                      [load_task(project, name) for name in (project.config.tasks if tasks is None else tasks)],
                      list(ev.task_variants))  # every input is read and checked before a model loads
     with stages("sync knowledge base"):

@@ -12,11 +12,12 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import random
 import re
 import secrets
 import shutil
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,20 @@ class Update:
     documents: Path
     removed: list[str]
     questions: list[UpdateQuestion]
+
+
+def sample_update(update: Update, limit: int | None, seed: int) -> Update:
+    """The update with at most ``limit`` of its questions, each kind in proportion (largest remainders), in order."""
+    if limit is None or limit >= len(update.questions):
+        return update
+    rng = random.Random(f"{seed}:freshness")
+    kinds = sorted({q.kind for q in update.questions})
+    shares = {k: limit * sum(q.kind == k for q in update.questions) / len(update.questions) for k in kinds}
+    take = {k: int(shares[k]) for k in kinds}
+    for k in sorted(kinds, key=lambda k: take[k] - shares[k])[: limit - sum(take.values())]:
+        take[k] += 1
+    chosen = {q.id for k in kinds for q in rng.sample([q for q in update.questions if q.kind == k], take[k])}
+    return replace(update, questions=[q for q in update.questions if q.id in chosen])
 
 
 def load_update(project: Project) -> Update:
