@@ -81,15 +81,33 @@ def test_choice_options_are_scored_by_their_log_likelihood(runtime):
     rows = task.test[:2]
     generator = runtime.generator
     chats = [prompt.messages(task, r, cloze=True) for r in rows]
-    scores = option_logliks(generator, [(c, r.choices) for c, r in zip(chats, rows)], batch_size=3)
-    for chat, row, got in zip(chats, rows, scores):
-        ids = generator.encode(chat)
-        for option, value in zip(row.choices, got):
+    long_chat = [{"role": "system", "content": "Reference: the AQ7 probe has six sensor ports. " * 12},
+                 {"role": "user", "content": "How many sensor ports does the AQ7 have?"}]
+    items = [*((c, r.choices) for c, r in zip(chats, rows)),
+             (long_chat, ["six", "it has six sensor ports in all, one per measured quantity", "4"]),
+             (chats[0], ["yes", "no"])]
+    lengths = {len(generator.tokenize(o)) for _, options in items for o in options}
+    assert min(lengths) == 1 and max(lengths) > 8  # options of one token and of many
+    processed = []  # tokens each forward pass runs
+    hook = generator.model.register_forward_pre_hook(
+        lambda _, args, kwargs: processed.append(kwargs["input_ids"].numel()), with_kwargs=True)
+    try:
+        scores = option_logliks(generator, items, batch_size=3)
+    finally:
+        hook.remove()
+    prompts = [generator.encode(chat) for chat, _ in items]
+    longest_option = max(lengths)
+    assert sum(processed) <= sum(len(p) for p in prompts) + len(prompts) * 40 + len(lengths) * 0 + sum(
+        len(options) for _, options in items) * longest_option  # each prompt once, not once per option
+    assert sum(processed) < sum(len(p) * len(options) for p, (_, options) in zip(prompts, items)) / 2
+    for (chat, options), ids, got in zip(items, prompts, scores):
+        assert len(got) == len(options)
+        for option, value in zip(options, got):
             cont = generator.tokenizer(option, add_special_tokens=False)["input_ids"]
             with torch.inference_mode():
                 logits = generator.model(input_ids=torch.tensor([ids + cont])).logits[0].float()
             direct = sum(float(logits[len(ids) + i - 1].log_softmax(-1)[t]) for i, t in enumerate(cont))
-            assert value == pytest.approx(direct, abs=0.05 * max(1.0, abs(direct)))
+            assert value == pytest.approx(direct, abs=1e-3 * max(1.0, abs(direct)))
     samples, how, _ = answer_rows(task, TaskArmPlan("base", "base", runtime), rows)
     assert how == "log-likelihood"
     for row, s, got in zip(rows, samples, scores):
@@ -134,3 +152,29 @@ def test_task_rows_train_on_the_expected_output_and_keep_test_inputs_out(example
     assert quiz["messages"][-1]["content"] == row.choices[row.answer]  # cloze: the option's text, as scored
     capped = task_rows(tasks, guard, dev_share=0.1, seed=0, limit=5)
     assert set(capped.counts.values()) == {5} and len(capped.rows) == 20
+    assert capped.with_sources == []  # no retrieval asked for
+
+
+def test_hybrid_task_rows_carry_the_chunks_the_hybrid_arm_reads(example_project):
+    """RAFT-style task rows: the same rows, splits and answers as ft's, with the system prompt the hybrid arm is
+    evaluated with (retrieval on the input)."""
+    from ragtune.data.leakage import LeakageGuard
+    from ragtune.runtime import Runtime
+    from ragtune.tasks import prompt
+    from ragtune.tasks.load import load_tasks
+    from ragtune.tasks.training import task_rows, test_inputs
+
+    runtime = Runtime.load(example_project)
+    tasks = load_tasks(runtime.project)
+    guard = LeakageGuard(test_inputs(tasks), 0.65)
+    made = task_rows(tasks, guard, dev_share=0.1, seed=0, limit=3, search=runtime.search_many)
+    assert len(made.with_sources) == len(made.rows) == 12
+    for plain, sourced in zip(made.rows, made.with_sources):
+        assert {k: v for k, v in plain.items() if k != "messages"} == {k: v for k, v in sourced.items()
+                                                                        if k != "messages"}
+        assert plain["messages"][1:] == sourced["messages"][1:]  # the same turns and answer
+    route = tasks[0]
+    row = next(r for r in route.train if f"route_ticket:{r.id}" == made.with_sources[0]["id"])
+    hits = runtime.search_many([row.input])[0]
+    assert made.with_sources[0]["messages"][:-1] == prompt.messages(route, row, hits=hits)
+    assert hits[0].chunk.text[:60] in made.with_sources[0]["messages"][0]["content"]

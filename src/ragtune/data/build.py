@@ -261,12 +261,14 @@ def build_data(project: Project, kb: KnowledgeBase | None = None) -> BuildReport
         raft = _raft(project, kb, pairs, paraphrases, dev, chunks, report)
     cpt = [{"id": h.chunk.id, "split": "train", "source": h.chunk.source, "text": h.chunk.embed_text}
            for h in chunks]
-    if tasks:  # task rows train the ft and hybrid adapters too
+    if tasks:  # task rows train the ft and hybrid adapters too (hybrid's with the chunks it will read)
+        from ragtune.index.retrieve import Retriever
         from ragtune.tasks.training import task_rows
 
-        made = task_rows(tasks, guard, cfg.dev_share, cfg.seed, cfg.task_rows)
+        search = Retriever(kb.store, kb.embedder, project.config.retrieval).search_many if chunks else None
+        made = task_rows(tasks, guard, cfg.dev_share, cfg.seed, cfg.task_rows, search)
         sft += made.rows
-        raft += made.rows
+        raft += made.with_sources if search is not None else made.rows  # hybrid reads retrieved chunks
         report.task_rows, report.removed = made.counts, report.removed + made.removed
         report.sft_train = sum(r["split"] == "train" for r in sft)
         report.sft_dev = len(sft) - report.sft_train

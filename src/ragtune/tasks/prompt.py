@@ -83,8 +83,10 @@ def messages(task: Task, row: TaskRow, shots: Sequence[TaskRow] = (), hits: Sequ
     return [*chat, {"role": "user", "content": user_text(task, row, cloze)}]
 
 
-def training_messages(task: Task, row: TaskRow) -> list[dict]:
-    """A train row as a chat with its expected output as the answer (what ``ft`` learns from; a choice row in
-    cloze form, the right option's text as the answer, as a local model is scored)."""
+def training_messages(task: Task, row: TaskRow, hits: Sequence[Hit] = ()) -> list[dict]:
+    """A train row as a chat with its expected output as the answer (what ``ft`` learns from; with ``hits``, the
+    retrieved chunks as the hybrid arm reads them; a choice row in cloze form, the right option's text as the
+    answer, as a local model is scored)."""
     cloze = task.kind == "choice"
-    return [*messages(task, row, cloze=cloze), {"role": "assistant", "content": _answer_text(task, row, cloze)}]
+    return [*messages(task, row, hits=hits, cloze=cloze),
+            {"role": "assistant", "content": _answer_text(task, row, cloze)}]
