@@ -14,7 +14,7 @@ from ragtune.runtime import Runtime
 from ragtune.tasks import classify, extract, prompt
 from ragtune.tasks.load import load_task
 from ragtune.tasks.rules import check
-from ragtune.tasks.run import TaskArmPlan, answer_rows, evaluate_task
+from ragtune.tasks.run import TaskArmPlan, answer_rows, evaluate_task, summarize
 
 FAST = ["generation.max_new_tokens=24", "evaluation.bootstrap=100", "tasks.reply_style.max_new_tokens=40",
         "tasks.rma_extract.max_new_tokens=48"]
@@ -38,8 +38,10 @@ def test_every_kind_is_answered_and_scored_from_what_the_model_wrote(runtime):
     for name in ("route_ticket", "rma_extract", "reply_style"):
         task = load_task(runtime.project, name)
         rows = task.test[:3]
-        samples, how, seconds = answer_rows(task, TaskArmPlan("few-shot", "few-shot", runtime), rows)
-        assert how == "written answer" and seconds > 0 and [s.id for s in samples] == [r.id for r in rows]
+        answered = answer_rows(task, TaskArmPlan("few-shot", "few-shot", runtime), rows)
+        samples = answered.samples
+        assert answered.scoring == "written answer" and answered.seconds > 0
+        assert [s.id for s in samples] == [r.id for r in rows] and len(answered.details) == len(rows)
         for row, s in zip(rows, samples):
             assert s.phase == "task" and s.task == name and s.answer is not None and s.completion_tokens
             if task.kind == "classify":
@@ -53,6 +55,24 @@ def test_every_kind_is_answered_and_scored_from_what_the_model_wrote(runtime):
             else:
                 result = check(s.answer, task.config.rules.merged(row.rules))
                 assert s.metrics["strict"] == float(result["strict"]) and s.metrics["similarity"] is not None
+        summary = summarize(task, rows, {"few-shot": answered}, runtime.project.config.evaluation).arms["few-shot"]
+        answers = [s.answer for s in samples]  # the kind's summary matches one computed from the written answers
+        if task.kind == "classify":
+            predicted = [classify.match_label(a, task.config.labels) for a in answers]
+            assert summary.confusion == classify.report([r.expected for r in rows], predicted,
+                                                        task.config.labels).confusion
+        elif task.kind == "extract":
+            fields = [extract.field_scores(extract.parse_json(a), r.expected) for a, r in zip(answers, rows)]
+            assert summary.fields == {k: {"exact": round(sum(f[k][0] for f in fields) / 3, 4),
+                                          "f1": round(sum(f[k][1] for f in fields) / 3, 4)} for k in fields[0]}
+        else:
+            held = [check(a, task.config.rules.merged(r.rules))["rules"] for a, r in zip(answers, rows)]
+            strict = {k.split(":", 1)[0]: [] for h in held for k in h}
+            for h in held:
+                for k, (ok, _) in h.items():
+                    strict[k.split(":", 1)[0]].append(ok)
+            assert {k: v["strict"] for k, v in summary.rules.items()} == {
+                k: round(sum(v) / len(v), 4) for k, v in strict.items()}
 
 
 @pytest.mark.slow
@@ -81,7 +101,7 @@ def test_choice_options_are_scored_by_their_log_likelihood(runtime):
     rows = task.test[:2]
     generator = runtime.generator
     chats = [prompt.messages(task, r, cloze=True) for r in rows]
-    long_chat = [{"role": "system", "content": "Reference: the AQ7 probe has six sensor ports. " * 12},
+    long_chat = [{"role": "system", "content": "Reference: the AQ7 probe has six sensor ports. " * 30},
                  {"role": "user", "content": "How many sensor ports does the AQ7 have?"}]
     items = [*((c, r.choices) for c, r in zip(chats, rows)),
              (long_chat, ["six", "it has six sensor ports in all, one per measured quantity", "4"]),
@@ -96,11 +116,10 @@ def test_choice_options_are_scored_by_their_log_likelihood(runtime):
     finally:
         hook.remove()
     prompts = [generator.encode(chat) for chat, _ in items]
-    longest_option = max(lengths)
-    assert sum(processed) <= sum(len(p) for p in prompts) + len(prompts) * 40 + len(lengths) * 0 + sum(
-        len(options) for _, options in items) * longest_option  # each prompt once, not once per option
-    assert sum(processed) < sum(len(p) * len(options) for p, (_, options) in zip(prompts, items)) / 2
-    for (chat, options), ids, got in zip(items, prompts, scores):
+    total = sum(len(o) for _, o in items)
+    assert sum(processed) <= len(prompts) * max(map(len, prompts)) + total * max(lengths)  # each prompt once
+    assert sum(processed) < sum(len(p) * len(o) for p, (_, o) in zip(prompts, items)) / 2  # not once per option
+    for (_, options), ids, got in zip(items, prompts, scores):
         assert len(got) == len(options)
         for option, value in zip(options, got):
             cont = generator.tokenizer(option, add_special_tokens=False)["input_ids"]
@@ -108,9 +127,9 @@ def test_choice_options_are_scored_by_their_log_likelihood(runtime):
                 logits = generator.model(input_ids=torch.tensor([ids + cont])).logits[0].float()
             direct = sum(float(logits[len(ids) + i - 1].log_softmax(-1)[t]) for i, t in enumerate(cont))
             assert value == pytest.approx(direct, abs=1e-3 * max(1.0, abs(direct)))
-    samples, how, _ = answer_rows(task, TaskArmPlan("base", "base", runtime), rows)
-    assert how == "log-likelihood"
-    for row, s, got in zip(rows, samples, scores):
+    answered = answer_rows(task, TaskArmPlan("base", "base", runtime), rows)
+    assert answered.scoring == "log-likelihood"
+    for row, s, got in zip(rows, answered.samples, scores):
         assert s.metrics["correct"] == float(max(range(4), key=lambda i: got[i]) == row.answer)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from ragtune.data import records
 from ragtune.data.records import SUFFIXES, label, read_rows
 from ragtune.errors import InputError
+from ragtune.tasks.choice import read_choices
 
 EXAMPLE = '{"question": ..., "answer": ...}'
 ORIGINS = ("question_set", "paraphrase", "synthetic")
@@ -25,7 +26,9 @@ class QAPair:
 
     ``source`` is the answering document's path relative to documents/; ``fact`` groups rephrasings of one fact;
     ``origin`` says where the pair came from (question_set, paraphrase or synthetic) and ``parent`` names the pair
-    it was derived from. An unanswerable pair (``answerable=False``) is trained to answer "I don't know.".
+    it was derived from. An unanswerable pair (``answerable=False``) is trained to answer "I don't know.". A
+    multiple-choice pair lists its options in ``choices`` with ``choice`` the index of the right one (whose text is
+    ``answer``).
     """
 
     id: str
@@ -38,6 +41,8 @@ class QAPair:
     kind: str | None = None
     origin: str = "question_set"
     parent: str | None = None
+    choices: list[str] | None = None
+    choice: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping without the None values."""
@@ -65,9 +70,11 @@ def load_questions(path: Path) -> list[QAPair]:
     """Read a question set (.jsonl, .json list of objects, or .csv with a header row) into QAPairs.
 
     Accepted fields: ``question`` (or q, query), ``answer`` (or a, response, gold), and optionally ``id``,
-    ``aliases`` (a list; in CSV a string split on "|"), ``source``, ``answerable``, ``fact`` and ``kind``;
-    other fields are ignored. A missing id becomes ``{file stem}-{row number}``. Every problem raises an
-    InputError naming the file, the line (or item) and what to do.
+    ``aliases`` (a list; in CSV a string split on "|"), ``source``, ``answerable``, ``fact`` and ``kind``, and
+    ``choices`` (a list; in CSV split on "|") for a multiple-choice row, whose answer then names the right option
+    by its index, letter or text (as a choice task's rows do); other fields are ignored. A missing id becomes
+    ``{file stem}-{row number}``. Every problem raises an InputError naming the file, the line (or item) and what
+    to do.
     """
     path = Path(path)
     records = read_rows(path, "question", EXAMPLE, _QUESTION_KEYS, "questions")
@@ -136,6 +143,14 @@ def _pair(row: dict[str, Any], where: str, default_id: str, csv_style: bool) -> 
         raise InputError(f'{where}: no "question" {thing} {listed}')
     answer = _text(row, _ANSWER_KEYS, where) or ""
     answerable = _bool(row.get("answerable"), where)
+    choices, choice = None, None
+    if row.get("choices") not in (None, "", []):
+        if answerable is False:
+            raise InputError(f'{where}: a row with "choices" needs the right one: give its "answer", not '
+                             '"answerable": false')
+        key = next((k for k in _ANSWER_KEYS if row.get(k) not in (None, "")), "answer")
+        choices, choice = read_choices(row["choices"], row.get(key), where, key)
+        answer = choices[choice]
     if not answer and answerable is not False:
         raise InputError(
             f'{where}: no "answer" {thing} {listed}: give the answer, or set "answerable" to false '
@@ -150,4 +165,6 @@ def _pair(row: dict[str, Any], where: str, default_id: str, csv_style: bool) -> 
         answerable=True if answerable is None else answerable,
         fact=_text(row, ("fact",), where) or None,
         kind=_text(row, ("kind",), where) or None,
+        choices=choices,
+        choice=choice,
     )

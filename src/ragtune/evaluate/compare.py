@@ -2,8 +2,9 @@
 
 Stages: sync the knowledge base; build the training data and train the ft/hybrid models when missing; check the
 test split against the training data; answer the test questions with every arm in batches; time single
-questions; optionally judge; optionally apply the document update and re-ask (freshness); statistics, costs,
-the recommendation; results.json, samples.jsonl and report.html in runs/<id>/.
+questions; optionally judge; score the test questions that carry choices as multiple choice with every arm;
+optionally apply the document update and re-ask (freshness); the tasks; statistics, costs, the recommendation;
+results.json, samples.jsonl and report.html in runs/<id>/.
 """
 
 from __future__ import annotations
@@ -200,8 +201,8 @@ def _judge(cfg: Any, samples: list[Sample], stages: Stages) -> JudgeInfo:
 
 @dataclass
 class _Inputs:
-    """What one compare measures: the QA arms, the test split and the questions used, the document update, the
-    tasks (with the variants compared on them)."""
+    """What one compare measures: the QA arms, the test split and the questions used (those that carry choices
+    also as a choice task), the document update, the tasks (with the variants compared on them)."""
 
     arms: list[ArmConfig]
     test_file: Path
@@ -211,6 +212,7 @@ class _Inputs:
     update: freshness.Update | None = None
     tasks: list[Task] = field(default_factory=list)
     task_variants: list[str] = field(default_factory=list)
+    choice: Task | None = None
 
     def variants(self) -> set[str]:
         """Every variant the run answers with."""
@@ -236,6 +238,7 @@ def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmC
                      if with_freshness else None,
                      [load_task(project, name) for name in (project.config.tasks if tasks is None else tasks)],
                      list(ev.task_variants))  # every input is read and checked before a model loads
+    inputs.choice = questions.choice_task(path, inputs.used)
     with stages("sync knowledge base"):
         runtime.kb.sync()
     _ensure_models(runtime, inputs.variants(), ev.train_missing if train_missing is None else train_missing, stages)
@@ -271,6 +274,12 @@ def _measure(runtime: Runtime, inputs: _Inputs, folder: Path, stages: Stages) ->
         samples += arm_samples
         warnings += [w for w in arm_warnings if w not in warnings]
     judge = _judge(ev.judge, samples, stages) if ev.judge is not None else None
+    choice = None
+    if inputs.choice is not None:  # the questions with choices: every arm picks an option, as on a choice task
+        choice_arms = [TaskArmPlan(arm.name, arm.variant, runtime.with_overrides(arm_overrides(arm))) for arm in plan]
+        with stages(f"multiple choice ({len(inputs.choice.test)} questions, {len(plan)} arms)"):
+            choice, choice_samples = evaluate_task(inputs.choice, choice_arms, ev, phase="choice")
+        samples += choice_samples
     fresh_summary = _freshness(runtime, update, plan, samples, folder, stages) if update else None
     task_results = {}
     for task in inputs.tasks:
@@ -300,6 +309,7 @@ def _measure(runtime: Runtime, inputs: _Inputs, folder: Path, stages: Stages) ->
             "chunks": head.chunk_count} if head else None,
         models=models, metrics=metrics, comparisons=paired, performance=performance, cost=cost,
         freshness=fresh_summary, judge=judge, stages=stages.done, warnings=warnings, tasks=task_results,
+        multiple_choice=choice,
         recommendation=None, config=project.config.model_dump(mode="json"), versions=_versions(),
     )
     from ragtune.recommendation import recommend

@@ -1,4 +1,5 @@
-"""The held-out questions of an evaluation: loading, a seeded stratified sample, and the leakage check."""
+"""The held-out questions of an evaluation: loading, a seeded stratified sample, the leakage check, and the
+multiple-choice questions as a choice task (scored by the task runner, as published exam comparisons are)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ragtune.config import TaskConfig
 from ragtune.data.leakage import LeakageGuard
 from ragtune.data.questions import QAPair, load_questions
 from ragtune.errors import InputError
 from ragtune.generate.prompt import question_of
 from ragtune.project import Project
+from ragtune.tasks.load import Task
+from ragtune.tasks.rows import TaskRow
 from ragtune.training.rows import read_rows
+
+CHOICE_INSTRUCTION = "Answer the question."
 
 
 def load_test_split(project: Project) -> tuple[Path, list[QAPair]]:
@@ -69,3 +75,14 @@ def check_leakage(project: Project, test: list[QAPair], data_files: list[Path],
                          "again (the build removes them)")
     return {"checked": checked, "max_similarity": round(closest, 4), "threshold": threshold,
             "files": [p.name for p in data_files]}
+
+
+def choice_task(path: Path, pairs: list[QAPair]) -> Task | None:
+    """The pairs that carry ``choices`` as a choice task (its test rows; no train rows, so no few-shot examples):
+    every arm then picks among each question's options as it does for a choice task; None when none carry any."""
+    rows = [TaskRow(id=p.id, input=p.question, expected=p.answer, choices=p.choices, answer=p.choice)
+            for p in pairs if p.choices]
+    if not rows:
+        return None
+    return Task(name=path.stem, config=TaskConfig(kind="choice", instruction=CHOICE_INSTRUCTION),
+                folder=path.parent, test=rows)

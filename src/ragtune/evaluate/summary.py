@@ -1,4 +1,5 @@
-"""The plain-text summary printed after ``ragtune compare``: one row per arm, key comparisons, time per stage."""
+"""The plain-text summary printed after ``ragtune compare``: one row per arm, key comparisons, the test questions as
+multiple choice (when they carry choices), time per stage."""
 
 from __future__ import annotations
 
@@ -61,6 +62,15 @@ def summary_lines(results: RunResults | dict) -> list[str]:
     comparisons = [c for c in run.comparisons if c.metric == "accuracy"]
     if comparisons:
         lines += ["", "accuracy differences (paired, a − b):", *map(_comparison, comparisons)]
+
+    choice = run.multiple_choice
+    if choice is not None:
+        lines += ["", f"multiple choice ({choice.rows or 0} questions, chance {score(choice.chance)}): "
+                      "accuracy [CI], per byte"]
+        for arm, result in choice.arms.items():
+            metrics = result.metrics if result is not None else {}
+            lines.append(f"  {arm}: {interval_text(metrics.get('correct'), brackets='[]')}, "
+                         f"{interval_text(metrics.get('correct_norm'), brackets='[]')}")
 
     named = [(s.name or "?", s.seconds) for s in run.stages]
     if named:

@@ -280,6 +280,8 @@ class RunResults(Record):
     stages: entries(Stage) = Field(default_factory=list, description="wall time per stage")
     warnings: Texts = Field(default_factory=list, description="warnings raised while answering")
     tasks: table(TaskResult) = Field(default_factory=dict, description="task -> its results (none: no tasks)")
+    multiple_choice: maybe(TaskResult) = Field(None, description="the test questions that carry choices, scored as "
+                                                                 "a choice task by every arm (null: none do)")
     recommendation: maybe(Recommendation) = Field(None, description="the recommendation (null: none made)")
     config: Mapping = Field(default_factory=dict, description="the project configuration used")
     versions: table(str) = Field(default_factory=dict, description="package -> version")

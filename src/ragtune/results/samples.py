@@ -37,7 +37,8 @@ class GroundingCheck(Record):
 class Sample(Record):
     """One samples.jsonl row."""
 
-    phase: Text = Field(None, description="test, fresh_before, fresh_after or task")
+    phase: Text = Field(None, description="test, fresh_before, fresh_after, task or choice (a test question's "
+                                          "options)")
     task: Text = Field(None, description="the task (phase task)")
     arm: Text = Field(None, description="the arm that answered")
     variant: Text = Field(None, description="its variant")

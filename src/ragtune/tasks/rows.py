@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ragtune.data.records import SUFFIXES, label, read_rows
 from ragtune.errors import InputError
-from ragtune.tasks.choice import LETTERS
+from ragtune.tasks.choice import read_choices
 from ragtune.tasks.rules import Rules
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _row(raw: dict[str, Any], where: str, default_id: str, task: TaskConfig, che
     row = TaskRow(id=_text(raw, "id", where, required=False) or default_id, input=_text(raw, "input", where),
                   expected=None)
     if task.kind == "choice":
-        row.choices, row.answer = _choices(raw, where)
+        row.choices, row.answer = read_choices(raw.get("choices"), raw.get("answer", raw.get("expected")), where)
         row.expected = row.choices[row.answer]
     elif task.kind == "classify":
         row.expected = _text(raw, "expected", where, required=False) or _text(raw, "label", where)
@@ -104,25 +104,6 @@ def _object(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InputError(f'{where}: "expected" must be a JSON object for an extract task')
     return value
-
-
-def _choices(raw: dict[str, Any], where: str) -> tuple[list[str], int]:
-    options = raw.get("choices")
-    if isinstance(options, str):  # CSV: options separated by "|"
-        options = [o.strip() for o in options.split("|")]
-    if not isinstance(options, list) or len(options) < 2 or not all(isinstance(o, (str, int, float)) for o in options):
-        raise InputError(f'{where}: "choices" must list two or more options (in CSV: separated by "|")')
-    options = [str(o).strip() for o in options]
-    answer = raw.get("answer", raw.get("expected"))
-    if isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer < len(options):
-        return options, answer
-    text = str(answer).strip() if answer is not None else ""
-    if text in options:
-        return options, options.index(text)
-    if len(text) == 1 and text.upper() in LETTERS[: len(options)]:
-        return options, LETTERS.index(text.upper())
-    raise InputError(f'{where}: "answer" {answer!r} names none of the {len(options)} choices: give its index '
-                     f"(0-{len(options) - 1}), its letter or its text")
 
 
 def _rules(value: Any, where: str) -> Rules:

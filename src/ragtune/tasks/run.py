@@ -26,6 +26,18 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class ArmAnswers:
+    """An arm's answers to the rows: the samples, what scoring each one found beside its metrics (the predicted
+    label, the field scores, the rule results: what the kind's summary is built from), how choice rows were
+    scored, and the wall seconds it took."""
+
+    samples: list[Sample]
+    details: list[dict[str, Any]]
+    scoring: str
+    seconds: float
+
+
+@dataclass
 class TaskArmPlan:
     """An arm as the task runner needs it: its name, its variant, and the runtime of its settings."""
 
@@ -53,8 +65,9 @@ def _shots(task: Task, arm: TaskArmPlan, rows: list[TaskRow]) -> list[list[TaskR
         return shots.similar(task.train, [r.input for r in task.train], k, inputs, arm.runtime.kb.embedder)
 
 
-def answer_rows(task: Task, arm: TaskArmPlan, rows: list[TaskRow]) -> tuple[list[Sample], str, float]:
-    """The arm's samples for ``rows``, how choice rows were scored, and the wall seconds it took."""
+def answer_rows(task: Task, arm: TaskArmPlan, rows: list[TaskRow], phase: str = "task") -> ArmAnswers:
+    """The arm's answers to ``rows``, each scored once (the samples of ``phase``: ``task``, or ``choice`` for the
+    test questions that carry choices)."""
     spec = variants.get(arm.variant)
     started = time.perf_counter()
     hits = arm.runtime.search_many([r.input for r in rows]) if spec.retrieves else [[] for _ in rows]
@@ -62,80 +75,76 @@ def answer_rows(task: Task, arm: TaskArmPlan, rows: list[TaskRow]) -> tuple[list
     cloze = task.kind == "choice" and hasattr(generator, "model")  # a local model: options by log-likelihood
     chats = [prompt.messages(task, row, few, found, cloze)
              for row, few, found in zip(rows, _shots(task, arm, rows), hits)]
-    base = {"phase": "task", "task": task.name, "arm": arm.name, "variant": arm.variant}
-    samples = []
+    base = {"phase": phase, "task": task.name if phase == "task" else None, "arm": arm.name, "variant": arm.variant}
+    samples, details = [], []
     if cloze:
         from ragtune.generate.loglik import option_logliks
 
         scores = option_logliks(generator, [(chat, row.choices or []) for chat, row in zip(chats, rows)])
         for row, logliks in zip(rows, scores):
             raw, norm = pick(logliks, row.choices or [])
-            metrics, _ = score_choice(row, raw, norm)
+            metrics, detail = score_choice(row, raw, norm)
+            details.append(detail)
             samples.append(Sample(**base, id=row.id, question=row.input, gold=row.expected_text(),
                                   answer=f"{LETTERS[raw]}. {(row.choices or [])[raw]}", metrics=metrics))
-        return samples, "log-likelihood", time.perf_counter() - started
+        return ArmAnswers(samples, details, "log-likelihood", time.perf_counter() - started)
     generations = generator.chat_batch(chats, max_new_tokens=task.config.max_new_tokens)
     for row, gen in zip(rows, generations):
-        metrics, _ = score_output(task, row, gen.text, task.validator)
+        metrics, detail = score_output(task, row, gen.text, task.validator)
+        details.append(detail)
         samples.append(Sample(**base, id=row.id, question=row.input, gold=row.expected_text(), answer=gen.text,
                               metrics=metrics, latency_s=round(gen.latency_s, 4), prompt_tokens=gen.prompt_tokens,
                               completion_tokens=gen.completion_tokens))
-    return samples, "written answer", time.perf_counter() - started
+    return ArmAnswers(samples, details, "written answer", time.perf_counter() - started)
 
 
-def summarize(task: Task, rows: list[TaskRow], by_arm: dict[str, list[Sample]], scoring: dict[str, str],
-              seconds: dict[str, float], ev: EvaluationConfig) -> TaskResult:
+def summarize(task: Task, rows: list[TaskRow], answers: dict[str, ArmAnswers], ev: EvaluationConfig) -> TaskResult:
     """Intervals per metric and arm, the kind's summary, and paired tests of the compared metrics."""
     arms: dict[str, TaskArm] = {}
-    for name, samples in by_arm.items():
+    for name, answered in answers.items():
+        samples = answered.samples
         keys = list(dict.fromkeys(k for s in samples for k in s.metrics))
         metrics = {k: interval([s.metrics.get(k) for s in samples], resamples=ev.bootstrap,
                                confidence=ev.confidence, seed=ev.seed) for k in keys}
-        arms[name] = TaskArm(metrics=metrics, scoring=scoring[name] if task.kind == "choice" else None,
-                             seconds=round(seconds[name], 2), **_kind_summary(task, rows, samples))
-    indexed = {name: {str(s.id): s for s in samples} for name, samples in by_arm.items()}
+        arms[name] = TaskArm(metrics=metrics, scoring=answered.scoring if task.kind == "choice" else None,
+                             seconds=round(answered.seconds, 2), **_kind_summary(task, rows, answered.details))
+    indexed = {name: {str(s.id): s for s in answered.samples} for name, answered in answers.items()}
     comparisons = [test for key in COMPARED[task.kind]
-                   for test in pairwise(indexed, list(by_arm), key, key, ev)]
+                   for test in pairwise(indexed, list(answers), key, key, ev)]
     return TaskResult(kind=task.kind, primary=PRIMARY[task.kind], rows=len(rows), train_rows=len(task.train),
                       chance=round(chance([len(r.choices or []) for r in rows]), 4) if task.kind == "choice"
                       else None, arms=arms, comparisons=comparisons)
 
 
-def _kind_summary(task: Task, rows: list[TaskRow], samples: list[Sample]) -> dict[str, Any]:
+def _kind_summary(task: Task, rows: list[TaskRow], details: list[dict[str, Any]]) -> dict[str, Any]:
     """classify: macro-F1, per-class scores and the confusion matrix; extract: per-field means; generate:
-    per-rule pass shares."""
+    per-rule pass shares; all from what scoring each row found (``details``)."""
     if task.kind == "classify":
         labels = task.config.labels
-        predicted = [classify.match_label(s.answer or "", labels) for s in samples]
-        report = classify.report([r.expected for r in rows], predicted, labels)
+        report = classify.report([r.expected for r in rows], [d["predicted"] for d in details], labels)
         return {"macro_f1": report.macro_f1, "confusion": report.confusion,
                 "classes": {k: vars(v) for k, v in report.classes.items()}}
     if task.kind == "extract":
-        from ragtune.tasks.extract import field_scores, parse_json
-
         per_field: dict[str, list[tuple[float, float]]] = {}
-        for row, s in zip(rows, samples):
-            for key, value in field_scores(parse_json(s.answer or ""), row.expected).items():
+        for detail in details:
+            for key, value in detail["fields"].items():
                 per_field.setdefault(key, []).append(value)
         return {"fields": {k: {"exact": round(sum(e for e, _ in v) / len(v), 4),
                                "f1": round(sum(f for _, f in v) / len(v), 4)} for k, v in per_field.items()}}
     if task.kind == "generate":
-        from ragtune.tasks.rules import check
-
         per_rule: dict[str, list[tuple[bool, bool]]] = {}
-        for row, s in zip(rows, samples):
-            for rule, result in check(s.answer or "", task.config.rules.merged(row.rules))["rules"].items():
+        for detail in details:
+            for rule, result in detail["rules"].items():
                 per_rule.setdefault(rule.split(":", 1)[0], []).append(result)
         return {"rules": {k: {"strict": round(sum(a for a, _ in v) / len(v), 4),
                               "loose": round(sum(b for _, b in v) / len(v), 4)} for k, v in per_rule.items()}}
     return {}
 
 
-def evaluate_task(task: Task, arms: Sequence[TaskArmPlan], ev: EvaluationConfig) -> tuple[TaskResult, list[Sample]]:
-    """Every arm on the task's test rows: the task's results and the samples (phase ``task``)."""
+def evaluate_task(task: Task, arms: Sequence[TaskArmPlan], ev: EvaluationConfig,
+                  phase: str = "task") -> tuple[TaskResult, list[Sample]]:
+    """Every arm on the task's test rows: the task's results and the samples (of ``phase``)."""
     rows = test_rows(task, ev.seed)
-    by_arm, scoring, seconds = {}, {}, {}
-    for arm in arms:
-        by_arm[arm.name], scoring[arm.name], seconds[arm.name] = answer_rows(task, arm, rows)
-    result = summarize(task, rows, by_arm, scoring, seconds, ev)
-    return result, [s for samples in by_arm.values() for s in samples]
+    answers = {arm.name: answer_rows(task, arm, rows, phase) for arm in arms}
+    result = summarize(task, rows, answers, ev)
+    return result, [s for answered in answers.values() for s in answered.samples]

@@ -14,6 +14,7 @@ PHASES = {
     "test": "Test questions",
     "fresh_before": "Freshness: before the update",
     "fresh_after": "Freshness: after the update",
+    "choice": "Test questions as multiple choice",
 }
 
 SCRIPT = """

@@ -17,7 +17,7 @@ from ragtune.evaluate.report.markup import e, section, table, text
 from ragtune.evaluate.report.run import RunView
 from ragtune.evaluate.report.significance import significance
 from ragtune.evaluate.report.tables import summary
-from ragtune.evaluate.report.tasks import tasks
+from ragtune.evaluate.report.tasks import multiple_choice, tasks
 from ragtune.results import RunResults, Sample
 
 CSS = """
@@ -86,6 +86,7 @@ def build_html(results: RunResults | dict, samples: list[Sample] | list[dict]) -
             recommendation(view),
             summary(view),
             significance(view),
+            multiple_choice(view),
             plots(view),
             freshness(view),
             tasks(view),
@@ -109,8 +110,10 @@ def _nav(view: RunView) -> str:
         ("recommendation", "Recommendation"),
         ("summary", "Summary"),
         ("significance", "Significance"),
-        ("plots", "Plots"),
     ]
+    if view.run.multiple_choice is not None:
+        links.append(("multiple-choice", "Multiple choice"))
+    links.append(("plots", "Plots"))
     if view.freshness is not None:
         links.append(("freshness", "Freshness"))
     if any(t is not None for t in view.run.tasks.values()):

@@ -1,7 +1,8 @@
 """The report's Tasks section (only for runs that evaluated tasks): per task its kind, rows and each arm's scores
 with intervals, then what the kind adds: macro-F1 and the confusion matrix (classify), per-field exact match and F1
 (extract), per-rule pass shares (generate), the chance level and how options were scored (choice); and the paired
-tests of the task's metrics in words."""
+tests of the task's metrics in words. The Multiple choice section shows the test questions that carry choices the
+same way, as the choice task they were scored as."""
 
 from __future__ import annotations
 
@@ -27,6 +28,19 @@ def tasks(view: RunView) -> str:
              "with their bootstrap intervals; the paired tests compare arms on the same rows.</p>"]
     parts += [_task(view, name, task) for name, task in found.items()]
     return section("tasks", "Tasks", "".join(parts))
+
+
+def multiple_choice(view: RunView) -> str:
+    """The Multiple choice section, or nothing when no test question carried choices."""
+    found = view.run.multiple_choice
+    if found is None:
+        return ""
+    about = ('<p class="small muted">The test questions that carry choices, scored as multiple choice by every arm: '
+             "a local model picks the option it gives the highest log-likelihood (accuracy; per byte: the "
+             "log-likelihood divided by the option's length in bytes), an endpoint model's letter is read. Set "
+             "against the chance level; the cells are means with their bootstrap intervals.</p>")
+    name = (view.run.questions.file if view.run.questions else None) or "test questions"
+    return section("multiple-choice", "Multiple choice", about + _task(view, name, found))
 
 
 def _arms(view: RunView, task: TaskResult) -> list[str]:
