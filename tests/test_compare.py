@@ -72,6 +72,10 @@ def test_compare_writes_the_three_artifacts_with_every_arm_and_metric(run):
         assert results["cost"]["arms"][name]["per_1k_queries_usd"] > 0
     assert results["cost"]["arms"]["ft"]["training_s"] > 0 and results["cost"]["arms"]["ft"]["update_s"] > 0
     assert results["cost"]["arms"]["base"]["update_s"] is None
+    ft = results["models"]["ft"]  # what each adapter learned from, as the report says
+    assert ft["data"] == "data/sft.jsonl" and ft["learned_from"]["question_set"] > 0 and ft["steps"] > 0
+    assert set(results["models"]["hybrid"]["learned_from"]) >= {"question_set"}
+    assert ft["data"] in (folder / "report.html").read_text(encoding="utf-8")
     assert results["metrics"]["rag"]["recall"]["mean"] >= 0.5  # hybrid retrieval finds most gold documents
     assert results["performance"]["rag-k1"]["prompt_tokens_mean"] < results["performance"]["rag"]["prompt_tokens_mean"]
     assert {c["metric"] for c in results["comparisons"]} >= {"accuracy", "f1", "hallucination", "freshness"}

@@ -525,3 +525,15 @@ def test_tasks_get_their_own_arm_and_the_combination_is_named():
     assert "Per task: route -> ft, quiz -> rag; together: hybrid" in rec.lines()
     closed = recommend(res, ConstraintsConfig(closed_environment=True))
     assert closed.workloads["quiz"] == "few-shot" and closed.combination is None  # no retrieval allowed
+
+
+def test_a_question_sets_multiple_choice_rows_are_a_workload_with_their_chance_level():
+    exam = _task("correct", {"base": 0.30, "rag": 0.75, "ft": 0.35},
+                 [cmp("rag", "base", 0.45, 0.30, 0.60, 0.001, "correct"),
+                  cmp("rag", "ft", 0.40, 0.25, 0.55, 0.001, "correct")], kind="choice", chance=0.25)
+    res = results(arm("base", (0.30, 0.20, 0.40)), arm("rag", (0.70, 0.60, 0.80)), arm("ft", (0.45, 0.35, 0.55)),
+                  comparisons=[cmp("rag", "ft", 0.25, 0.1, 0.4, 0.001)], multiple_choice=exam)
+    rec = recommend(res, ConstraintsConfig())
+    assert rec.workloads == {"questions (multiple choice)": "rag"}
+    line = next(r for r in rec.reasons if r.startswith("questions (multiple choice)"))
+    assert "rag has accuracy 0.75" in line and "chance is 0.25" in line and "base 0.30" in line

@@ -136,13 +136,30 @@ def _trained_models(project: Project, variants: set[str], runtime: Runtime) -> t
     for variant in sorted(variants & set(registry.trained())):
         status = runtime.model_status(variant)
         manifest = status.manifest or ModelManifest()
+        data = project.path(manifest.data.file if manifest.data else "")
+        result = manifest.result
         models[variant] = {"method": manifest.method, "base_model": manifest.base_model,
                            "trained": manifest.created, "stale": status.stale,
-                           "training_s": manifest.training_seconds}
-        data = project.path(manifest.data.file if manifest.data else "")
+                           "training_s": manifest.training_seconds,
+                           "data": manifest.data.file if manifest.data else None,
+                           "learned_from": _train_rows_by_origin(data) if data.is_file() else {},
+                           "epochs": result.get("epochs"), "steps": result.get("steps"),
+                           "planned_steps": result.get("planned_steps")}
         if data.is_file() and data not in data_files:
             data_files.append(data)
     return models, data_files
+
+
+def _train_rows_by_origin(path: Path) -> dict[str, int]:
+    """How many train-split rows of a training data file came from each origin (questions, paraphrases, tasks)."""
+    from ragtune.training.rows import read_rows
+
+    counts: dict[str, int] = {}
+    for row in read_rows(path):
+        if row.get("split", "train") == "train":
+            origin = str(row.get("origin") or "unknown")
+            counts[origin] = counts.get(origin, 0) + 1
+    return counts
 
 
 def _evaluate_arm(arm: ArmConfig, runtime: Runtime, used: list[Any],

@@ -1,5 +1,6 @@
-"""The tasks as workloads of their own: for each measured task, the simplest arm that is not significantly worse
-than the task's best on its primary metric (the "specialized format or task" question answered by a measurement),
+"""The tasks (and a question set's multiple-choice rows) as workloads of their own: for each measured task, the
+simplest arm that is not significantly worse than the task's best on its primary metric (the "specialized format
+or task" question answered by a measurement),
 and the combination a team would deploy when facts and behaviour favour different arms ("fine-tune for behaviour,
 retrieve for facts": hybrid). Every line cites the measured numbers."""
 
@@ -10,6 +11,7 @@ from ragtune.recommendation.evidence import fmt_diff, fmt_interval, names
 from ragtune.recommendation.results import Run, oriented
 from ragtune.results import Interval, Recommendation, TaskResult
 
+MULTIPLE_CHOICE = "questions (multiple choice)"  # the workload name of a question set's rows with choices
 LABELS = {"correct": "accuracy", "schema_valid": "JSON schema validity", "strict": "rule compliance (strict)"}
 
 
@@ -38,7 +40,10 @@ def _winner(run: Run, task: TaskResult, arms: list[str]) -> tuple[str, list[str]
 def weigh_tasks(run: Run, c: ConstraintsConfig, rec: Recommendation) -> None:
     """Add each measured task's arm to ``rec.workloads`` with its reason, and the combination to deploy when the
     questions and the tasks favour different arms."""
-    for name, task in run.results.tasks.items():
+    measured = dict(run.results.tasks)
+    if run.results.multiple_choice is not None:  # the question set's rows with choices: an exam-style workload
+        measured[MULTIPLE_CHOICE] = run.results.multiple_choice
+    for name, task in measured.items():
         if task is None:
             continue
         allowed = [a for a in task.arms if not (c.closed_environment and run.retrieves(a))]
@@ -48,7 +53,8 @@ def weigh_tasks(run: Run, c: ConstraintsConfig, rec: Recommendation) -> None:
         pick, ranked = found
         label = LABELS.get(task.primary or "", task.primary or "?")
         others = [f"{a} {_primary(task, a).mean:.2f}" for a in ranked if a != pick]  # type: ignore[union-attr]
-        line = f"task {name} ({task.kind}): {pick} has {label} {fmt_interval(_primary(task, pick))}"  # type: ignore
+        what = name if name == MULTIPLE_CHOICE else f"task {name} ({task.kind})"
+        line = f"{what}: {pick} has {label} {fmt_interval(_primary(task, pick))}"  # type: ignore
         if others:
             line += f" vs {', '.join(others)}"
         best = ranked[0]

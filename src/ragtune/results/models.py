@@ -105,6 +105,12 @@ class TrainedModel(Record):
     trained: Text = Field(None, description="when it was trained (ISO 8601)")
     training_s: Number = Field(None, description="training wall time")
     stale: Texts = Field(default_factory=list, description="why it is out of date, if it is")
+    data: Text = Field(None, description="the training data file it learned from")
+    learned_from: table(int) = Field(default_factory=dict, description="train rows of that file by origin "
+                                     "(question_set, paraphrase, task:<name>, ...)")
+    epochs: Number = Field(None, description="passes over those rows it trained for")
+    steps: Count = Field(None, description="optimizer steps it ran")
+    planned_steps: Count = Field(None, description="steps planned before a time budget cut them (none: not cut)")
 
 
 class Performance(Record):

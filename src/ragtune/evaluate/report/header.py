@@ -78,6 +78,12 @@ def _model_text(name: str, m: TrainedModel | None) -> str:
         bits.append(f"trained {m.trained}")
     if m.training_s is not None:
         bits.append(f"in {fmt_number(m.training_s, 's')}")
+    if m.learned_from:
+        rows = ", ".join(f"{n} {origin.removeprefix('task:')}" for origin, n in m.learned_from.items())
+        bits.append(f"— learned from {m.data or 'its data'} ({sum(m.learned_from.values())} rows: {rows})")
+    if m.epochs is not None:
+        cut = f", {m.steps} of {m.planned_steps} planned steps: time budget" if m.planned_steps else ""
+        bits.append(f"for {fmt_number(m.epochs)} epochs{cut}")
     return f"{name}: {' '.join(bits) or NONE}" + (f" — stale: {'; '.join(m.stale)}" if m.stale else "")
 
 
