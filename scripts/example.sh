@@ -10,10 +10,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS
 source scripts/setup.sh
 PROJECT="${PROJECT:-demo}"
-# Sized for a 2-core CPU: short answers, one RAFT paraphrase-free epoch for the hybrid model, two epochs for ft,
-# and a 60-question sample of the 161 test questions. On a GPU or a bigger machine drop these for the defaults.
-FAST=(--set generation.max_new_tokens=48
-      --set data.raft_paraphrases=0 --set data.raft_distractors=2 --set evaluation.latency_probes=4)
+# Sized for a 2-core CPU (the 15-minute goal): short answers, three retrieved chunks (as many as a RAFT row holds),
+# a paraphrase-free RAFT set, two latency probes per variant; each model trains for a time budget (the run times
+# its first steps and keeps the planned steps that fit), and the evaluation samples are sized to this machine's
+# measured speed (scripts/size_example.py). On a GPU or a bigger machine drop these for the defaults.
+FAST=(--set generation.max_new_tokens=48 --set retrieval.k=3
+      --set data.raft_paraphrases=0 --set data.raft_distractors=2 --set evaluation.latency_probes=2)
+TRAIN_FT_S="${TRAIN_FT_S:-180}"
+TRAIN_HYBRID_S="${TRAIN_HYBRID_S:-150}"
 # bf16 batched answers only where the CPU computes bf16 natively (AVX512-BF16/AMX: ~1.7x faster); elsewhere torch
 # emulates bf16 (~28x slower matrix products), so generation stays at its auto dtype (float32 on CPU).
 cpu="$(python -c 'from ragtune.hardware import cpu_class; print(cpu_class())')"
@@ -23,12 +27,9 @@ if python -c 'from ragtune.hardware import cpu_has_native_bf16 as f; raise Syste
 else
   echo "CPU: $cpu: answers in float32 (bf16 is emulated here)"
 fi
-# The tasks: 40 train rows of each in the ft and hybrid training data, seeded samples of their test rows (all of
-# them: drop the limits), outputs as long as they need.
-TASKS=(--set data.task_rows=40
-       --set tasks.route_ticket.limit=30 --set tasks.rma_extract.limit=24 --set tasks.reply_style.limit=24
-       --set tasks.policy_quiz.limit=40 --set tasks.rma_extract.max_new_tokens=64
-       --set tasks.reply_style.max_new_tokens=96)
+# The tasks: 24 train rows of each in the ft and hybrid training data, outputs as long as they need; their test
+# rows are seeded samples sized below (all of them: drop the limits).
+TASKS=(--set data.task_rows=24 --set tasks.rma_extract.max_new_tokens=64 --set tasks.reply_style.max_new_tokens=96)
 # The team's situation in this example: the documents change weekly and answers must cite their sources.
 TEAM=(--set constraints.content_changes=weekly --set constraints.traceable=true)
 declare -a STAGES=()
@@ -48,10 +49,14 @@ stage "ask (rag)" ragtune ask "$PROJECT" "How long is the warranty on the X200?"
 echo
 stage "build training data" ragtune data "$PROJECT" build "${FAST[@]}" "${TASKS[@]}"
 echo
-stage "train ft (LoRA, 2 epochs)" ragtune train "$PROJECT" --variant ft "${FAST[@]}" --set training.epochs=2
-stage "train hybrid (RAFT, 1 epoch)" ragtune train "$PROJECT" --variant hybrid "${FAST[@]}" --set training.epochs=1
+stage "train ft (LoRA, ${TRAIN_FT_S} s)" ragtune train "$PROJECT" --variant ft "${FAST[@]}" --set training.epochs=2 \
+  --set training.time_budget_s="$TRAIN_FT_S"
+stage "train hybrid (RAFT, ${TRAIN_HYBRID_S} s)" ragtune train "$PROJECT" --variant hybrid "${FAST[@]}" \
+  --set training.epochs=1 --set training.time_budget_s="$TRAIN_HYBRID_S"
 echo
-stage "compare + freshness + tasks" ragtune compare "$PROJECT" --freshness --limit 60 "${FAST[@]}" "${TASKS[@]}" \
+sizes="$(python scripts/size_example.py "$PROJECT")"  # prints what it chose
+read -r -a SIZES <<< "$sizes"
+stage "compare + freshness + tasks" ragtune compare "$PROJECT" --freshness "${FAST[@]}" "${TASKS[@]}" "${SIZES[@]}" \
   "${TEAM[@]}"
 echo; echo "The same evidence for a team whose deployment cannot run a retrieval store:"
 stage "recommend (closed env.)" ragtune recommend "$PROJECT" --no-ask --no-save "${TEAM[@]}" \

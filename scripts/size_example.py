@@ -1,0 +1,46 @@
+"""Size the main job's evaluation to this machine: prints ``--set`` arguments for ``ragtune compare``.
+
+    python scripts/size_example.py PROJECT
+
+The speed measure is the one the job has just taken: the ft model's training tokens/s (its manifest), which
+moves with the machine's matrix throughput in the dtype it chose, as generation does. At the reference speed
+(measured on the 2-core AVX512-BF16 CPU where the full sizes below fit the 15-minute goal) every sample keeps its
+full size; a slower machine gets proportionally smaller seeded samples, never below the floors that keep the
+intervals meaningful. What it chose goes to stderr; stdout holds only the arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+REFERENCE_TOKENS_PER_S = 300.0  # ft training speed where the full sizes fit (AVX512-BF16, 2 cores, bf16)
+SIZES = {  # config key: (full size, floor)
+    "evaluation.limit": (40, 30),
+    "evaluation.freshness.limit": (24, 20),
+    "tasks.route_ticket.limit": (24, 16),
+    "tasks.rma_extract.limit": (16, 12),
+    "tasks.reply_style.limit": (16, 12),
+    "tasks.policy_quiz.limit": (32, 20),
+}
+
+
+def sizes(tokens_per_s: float) -> dict[str, int]:
+    """Each sample's size at this speed: full at the reference speed or faster, scaled down to its floor."""
+    scale = min(1.0, tokens_per_s / REFERENCE_TOKENS_PER_S)
+    return {key: max(floor, round(full * scale)) for key, (full, floor) in SIZES.items()}
+
+
+def main() -> None:
+    project = Path(sys.argv[1])
+    manifest = json.loads((project / "models" / "ft" / "manifest.json").read_text(encoding="utf-8"))
+    speed = float(manifest["result"]["tokens_per_s"])
+    chosen = sizes(speed)
+    print(f"sized to this machine: ft trained at {speed:.0f} tokens/s (reference {REFERENCE_TOKENS_PER_S:.0f}): "
+          + ", ".join(f"{key.split('.', 1)[1]} {value}" for key, value in chosen.items()), file=sys.stderr)
+    print(" ".join(f"--set {key}={value}" for key, value in chosen.items()))
+
+
+if __name__ == "__main__":
+    main()
