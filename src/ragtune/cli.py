@@ -70,13 +70,38 @@ def cmd_data(args: argparse.Namespace) -> None:
 
 def cmd_train(args: argparse.Namespace) -> None:
     from ragtune import Project, train
+    from ragtune.training.distributed import current_ranks
+    from ragtune.training.launch import launch, launched, recording_errors
     from ragtune.training.trainer import default_variants
 
-    method = args.method or Project.load(args.project, args.set).config.training.method
+    overrides = [*(args.set or []), *_launch_overrides(args)]
+    cfg = Project.load(args.project, overrides).config.training
+    if cfg.launcher != "none" and not launched():  # run this command again under the launcher, once per rank
+        launch(_train_args(args, overrides), cfg.num_processes, cfg.device)
+        return
+    method = args.method or cfg.method
     variants = default_variants(method) if args.variant in (None, "all") else [args.variant]
     for variant in variants:  # one at a time, so each report shows as soon as its model is saved
-        (report,) = train(args.project, variants=[variant], method=method, resume=args.resume, overrides=args.set)
-        print("\n".join(report.lines()), flush=True)
+        with recording_errors():
+            (report,) = train(args.project, variants=[variant], method=method, resume=args.resume,
+                              overrides=overrides)
+        if report.rank == 0:
+            print("\n".join(report.lines()), flush=True)
+    if (ranks := current_ranks(cfg.device)).world > 1:
+        ranks.leave()  # a rank of a launch: ends once all are done
+
+
+def _launch_overrides(args: argparse.Namespace) -> list[str]:
+    """--launcher and --num-processes as the config keys they set."""
+    out = [f"training.launcher={args.launcher}"] if args.launcher else []
+    return out + ([f"training.num_processes={args.num_processes}"] if args.num_processes is not None else [])
+
+
+def _train_args(args: argparse.Namespace, overrides: list[str]) -> list[str]:
+    """The train command line each launched process runs (the same command, the flags as config overrides)."""
+    out = [*(["--no-progress"] if args.no_progress else []), "train", args.project]
+    out += [*(["--method", args.method] if args.method else []), *(["--variant", args.variant] if args.variant else [])]
+    return out + (["--resume"] if args.resume else []) + [a for o in overrides for a in ("--set", o)]
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -237,6 +262,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=tuple(METHODS), help="default: training.method (lora)")
     p.add_argument("--variant", choices=[*trained(), "all"], help="which model (default: all the method trains)")
     p.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
+    p.add_argument("--launcher", choices=["none", "accelerate"],
+                   help="accelerate: train data-parallel under `accelerate launch` (default: training.launcher)")
+    p.add_argument("--num-processes", type=int, metavar="N",
+                   help="processes under the launcher (default: training.num_processes, else the Accelerate config's)")
     overridable(p)
 
     p = verb("export", cmd_export, "write a trained model to a folder other servers can load")

@@ -321,6 +321,13 @@ class TrainingConfig(_Section):
     )
     device: str = "cpu"
     seed: int = 0
+    launcher: Literal["none", "accelerate"] = Field(
+        "none", description="How `ragtune train` runs the loop. none: in its own process. accelerate: data-parallel "
+        "under `accelerate launch` (gloo on the CPU, NCCL on GPUs); the global batch, schedule, checkpoints, "
+        "--resume, early stopping and the manifest mean the same as in one process.")
+    num_processes: int | None = Field(
+        None, ge=1, le=1024, description="Processes under the launcher (needed on the CPU); default: the Accelerate "
+        "config's (`accelerate config`), else one per GPU.")
 
     def lr(self) -> float:
         """The learning rate, with the per-method default."""

@@ -1,4 +1,5 @@
-"""The training loop: grouped batches, autocast, loss on trained tokens only, dev early stopping, resume."""
+"""The training loop: grouped batches, autocast, loss on trained tokens only, dev early stopping, resume; in one
+process or data-parallel over the ranks of a launch (see ragtune.training.distributed), with the same meaning."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ragtune.models.dtype import autocast_dtype
 from ragtune.progress import bar
 from ragtune.training.batches import collate, epoch_batches, padding_share
 from ragtune.training.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint, trainable_state
+from ragtune.training.distributed import Ranks
 from ragtune.training.rows import IGNORE, Example
 
 if TYPE_CHECKING:
@@ -73,6 +75,7 @@ class LoopResult:
     resumed_from: int | None
     padding_share: float
     planned_steps: int | None = None  # the steps planned before a time budget cut them (None: not cut)
+    processes: int = 1  # the ranks that shared each step (the batch, steps and tokens are the run's, over all)
     curve: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -141,14 +144,18 @@ def _out_of_memory(exc: BaseException) -> bool:
 
 
 class TrainingLoop:
-    """Runs optimizer steps over examples, checkpointing to ``work`` and logging the curve to ``work/log.jsonl``."""
+    """Runs optimizer steps over examples, checkpointing to ``work`` and logging the curve to ``work/log.jsonl``.
+
+    With ``ranks`` of a launch, each rank computes its share of every micro-batch and only rank 0 writes; the global
+    batch, schedule, curve, checkpoints and result are those of one process.
+    """
 
     def __init__(self, model: Any, train: list[Example], dev: list[Example], pad_id: int, settings: LoopSettings,
-                 work: Path, run_key: dict[str, Any]):
+                 work: Path, run_key: dict[str, Any], ranks: Ranks | None = None):
         if not train:
             raise RagtuneError("no training rows after the dev split: add data or lower data.dev_share")
         self.model, self.train, self.dev, self.pad_id, self.s = model, train, dev, pad_id, settings
-        self.work, self.run_key = work, run_key
+        self.work, self.run_key, self.ranks = work, run_key, ranks or Ranks()
         self.names = [n for n, p in model.named_parameters() if p.requires_grad]
         self.lengths = [len(e.input_ids) for e in train]
         self._epochs: list[list[list[int]]] = []
@@ -191,7 +198,7 @@ class TrainingLoop:
 
     # -- evaluation -----------------------------------------------------------------------------
     def dev_loss(self) -> float | None:
-        """Mean per-token loss on the dev rows (None without a dev split)."""
+        """Mean per-token loss on the dev rows (None without a dev split); the ranks share the batches."""
         import torch
 
         if not self.dev:
@@ -199,12 +206,14 @@ class TrainingLoop:
         self.model.eval()
         total, count = 0.0, 0
         order = sorted(range(len(self.dev)), key=lambda i: len(self.dev[i].input_ids))
+        starts = range(0, len(order), self.s.batch_size)[self.ranks.rank::self.ranks.world]
         with torch.no_grad(), self._autocast():
-            for start in range(0, len(order), self.s.batch_size):
+            for start in starts:
                 batch = collate([self.dev[i] for i in order[start:start + self.s.batch_size]], self.pad_id)
                 loss, n = supervised_loss(self.model, self._to_device(batch))
                 total, count = total + float(loss), count + n
         self.model.train()
+        total, count = self.ranks.sum(total, count)
         return total / max(count, 1)
 
     def _autocast(self):
@@ -222,31 +231,36 @@ class TrainingLoop:
         """Train to the end (or early stop); with ``resume``, continue from the newest checkpoint in ``work``."""
         import torch
 
+        ranks, writes = self.ranks, self.ranks.is_main
         torch.manual_seed(self.s.seed)
         params = [p for p in self.model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=self.s.learning_rate, weight_decay=self.s.weight_decay,
                                       foreach=True)
+        forward = ranks.loss_function(self.model, supervised_loss)
         checkpoints, log_path = self.work / "checkpoints", self.work / "log.jsonl"
         state: dict[str, Any] = {"best_dev": None, "bad_evals": 0, "tokens": 0, "trained_tokens": 0, "seconds": 0.0,
                                  "initial_dev": None}
         step, resumed_from = 0, None
         run_started = time.perf_counter()
-        found = list_checkpoints(checkpoints)
+        found = ranks.broadcast(list_checkpoints(checkpoints))  # every rank resumes rank 0's choice
         if resume and found:
             self._check_same_run()
             state = load_checkpoint(found[-1], self.model, optimizer, self.names)
             step = resumed_from = state["step"]
             self.total = state.get("budget_total") or self.total  # a budget's plan holds across a resume
-            self._trim_log(log_path, step)
+            if writes:
+                self._trim_log(log_path, step)
         else:
-            for old in found:
-                shutil.rmtree(old, ignore_errors=True)
-            log_path.unlink(missing_ok=True)
-            (self.work / "best.safetensors").unlink(missing_ok=True)
+            if writes:
+                for old in found:
+                    shutil.rmtree(old, ignore_errors=True)
+                log_path.unlink(missing_ok=True)
+                (self.work / "best.safetensors").unlink(missing_ok=True)
             state["initial_dev"] = self.dev_loss()
         dev_s = time.perf_counter() - run_started  # what one dev evaluation costs (0 on a resume: none was run)
-        self.work.mkdir(parents=True, exist_ok=True)
-        atomic.write_json(self.work / "run.json", self.run_key, indent=2, sort_keys=True)
+        if writes:
+            self.work.mkdir(parents=True, exist_ok=True)
+            atomic.write_json(self.work / "run.json", self.run_key, indent=2, sort_keys=True)
         eval_every = self.s.eval_every or self.steps_per_epoch
         self.model.train()
         progress = bar(self.total, desc="training", unit="step")
@@ -258,18 +272,22 @@ class TrainingLoop:
                 started = time.perf_counter()
                 micro = self.micro_batches(step)
                 window = sum(e.trained_tokens for batch in micro for e in batch)
+                tokens = sum(len(e.input_ids) for batch in micro for e in batch)
                 lr = lr_at(step, self.total, self.s)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                loss_sum, tokens = 0.0, 0
+                loss_sum = 0.0
                 try:
-                    for examples in micro:
-                        batch = self._to_device(collate(examples, self.pad_id))
-                        with self._autocast():
-                            loss, _ = supervised_loss(self.model, batch)
-                        (loss / max(window, 1)).backward()
-                        loss_sum += float(loss.detach())
-                        tokens += sum(len(e.input_ids) for e in examples)
+                    for index, examples in enumerate(micro):
+                        mine, weight = ranks.share(examples)
+                        batch = self._to_device(collate(mine, self.pad_id))
+                        with ranks.syncing(forward, sync=index == len(micro) - 1):
+                            with self._autocast():
+                                loss, _ = forward(batch)
+                            # DDP averages over the ranks: times world, the sum is the global loss's gradient
+                            (loss * (weight * ranks.world) / max(window, 1)).backward()
+                        loss_sum += weight * float(loss.detach())
+                    (loss_sum,) = ranks.sum(loss_sum)
                     if self.s.max_grad_norm > 0:
                         torch.nn.utils.clip_grad_norm_(params, self.s.max_grad_norm)
                     optimizer.step()
@@ -289,6 +307,7 @@ class TrainingLoop:
                         and step - probe["step"] == BUDGET_PROBE_STEPS):
                     left = self.s.time_budget_s - (time.perf_counter() - run_started)
                     self.fit_budget(step, probe["padded"] / probe["seconds"], left, dev_s)
+                    self.total = ranks.broadcast(self.total)  # rank 0's plan: every rank stops at the same step
                     state["budget_total"] = self.total
                     if hasattr(progress, "total"):
                         progress.total = self.total
@@ -305,24 +324,26 @@ class TrainingLoop:
                         row["dev_loss"] = round(dev, 5)
                         if state["best_dev"] is None or dev < state["best_dev"] - 1e-4:
                             state["best_dev"], state["bad_evals"] = dev, 0
-                            self._save_best()
+                            if writes:
+                                self._save_best()
                         else:
                             state["bad_evals"] += 1
                             stopped_early = 0 < self.s.patience <= state["bad_evals"]
-                with log_path.open("a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(row) + "\n")
+                if writes:
+                    with log_path.open("a", encoding="utf-8") as handle:
+                        handle.write(json.dumps(row) + "\n")
                 progress.update(1)
                 progress.set_postfix(loss=f"{last_loss:.3f}", tok_s=f"{row['tokens_per_s']:.0f}",
                                      **({"dev": f"{row['dev_loss']:.3f}"} if "dev_loss" in row else {}))
                 if on_step is not None:
                     on_step(step, row)
-                if step % self.s.save_every == 0 and step < self.total and not stopped_early:
+                if writes and step % self.s.save_every == 0 and step < self.total and not stopped_early:
                     save_checkpoint(checkpoints, step, self.model, optimizer, self.names, state,
                                     self.s.keep_checkpoints)
         finally:
             progress.close()
-        if state["best_dev"] is not None and (self.work / "best.safetensors").is_file():
-            self._load_best()
+        if writes and state["best_dev"] is not None and (self.work / "best.safetensors").is_file():
+            self._load_best()  # rank 0's model is the one saved
         return LoopResult(
             steps=step, epochs=round(step / self.steps_per_epoch, 3), tokens=state["tokens"],
             trained_tokens=state["trained_tokens"], seconds=round(state["seconds"], 2),
@@ -330,7 +351,8 @@ class TrainingLoop:
             final_loss=last_loss, initial_dev_loss=state.get("initial_dev"), best_dev_loss=state["best_dev"],
             stopped_early=stopped_early,
             resumed_from=resumed_from, padding_share=round(self.padding_share, 4),
-            planned_steps=self.planned if self.total < self.planned else None, curve=self._read_log(log_path),
+            planned_steps=self.planned if self.total < self.planned else None, processes=ranks.world,
+            curve=self._read_log(log_path) if writes else [],
         )
 
     def _check_same_run(self) -> None:

@@ -18,6 +18,7 @@ from ragtune.models.dtype import autocast_dtype, training_weights_dtype
 from ragtune.progress import quiet_transformers
 from ragtune.project import DATA_KINDS, Project, data_file_name
 from ragtune.training.artifact import MANIFEST, TRAINED_VARIANTS, model_status
+from ragtune.training.distributed import current_ranks
 from ragtune.training.loop import LoopResult, LoopSettings, TrainingLoop
 from ragtune.training.manifest import ModelManifest, TrainingData
 from ragtune.training.rows import encode_chat_rows, encode_text_rows, read_rows
@@ -44,6 +45,7 @@ class TrainReport:
     load_seconds: float
     replaced_stale: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rank: int = 0  # the process that made this report (under a launch only rank 0's is shown)
 
     def lines(self) -> list[str]:
         """A human summary."""
@@ -58,7 +60,8 @@ class TrainReport:
         early = " (stopped early: dev loss stopped improving)" if r.stopped_early else ""
         last = f"{r.final_loss:.3f}" if r.final_loss is not None else "n/a"
         budget = f" (time budget: {r.steps} of {r.planned_steps} planned steps fit)" if r.planned_steps else ""
-        out.append(f"  {r.steps} steps, {r.epochs} epochs{early}{budget}; final train loss {last}{dev}")
+        shared = f" on {r.processes} processes" if r.processes > 1 else ""
+        out.append(f"  {r.steps} steps{shared}, {r.epochs} epochs{early}{budget}; final train loss {last}{dev}")
         out.append(f"  {r.tokens} tokens in {r.seconds:.1f} s = {r.tokens_per_s:.0f} tokens/s "
                    f"(padding {100 * r.padding_share:.0f}%); model load {self.load_seconds:.1f} s")
         out.append(f"  saved {self.path}")
@@ -98,14 +101,17 @@ def base_model_spec(project: Project) -> str:
     return cfg.generation.model
 
 
-def _prepare_model(spec: str, method: str, project: Project) -> tuple[Any, Any]:
+def _prepare_model(spec: str, method: str, project: Project, device: str | None = None) -> tuple[Any, Any]:
+    """The base model (with a fresh LoRA adapter for lora) in training mode on ``device`` (default:
+    training.device), and its tokenizer."""
     import torch
 
     from ragtune.generate.models import load_model_files, quiet_peft, resolve_model_path
 
     cfg = project.config.training
-    weights = training_weights_dtype(method, autocast_dtype(cfg.dtype, cfg.device))
-    model, tokenizer = load_model_files(resolve_model_path(spec), spec, weights, cfg.device)
+    device = device or cfg.device
+    weights = training_weights_dtype(method, autocast_dtype(cfg.dtype, device))
+    model, tokenizer = load_model_files(resolve_model_path(spec), spec, weights, device)
     torch.manual_seed(cfg.seed)
     if method == "lora":
         from peft import LoraConfig, get_peft_model
@@ -149,12 +155,15 @@ def train_variant(project: Project, variant: str = DEFAULT_TRAINED, method: str 
     """Train the model of one variant from the project's built data and save it under ``models/<variant>``.
 
     Checkpoints go to ``models/.work-<variant>`` every ``training.save_every`` steps; with ``resume`` a killed
-    run continues from the newest one. The finished model replaces the previous one only when complete.
+    run continues from the newest one. The finished model replaces the previous one only when complete. In a
+    process of a launch (``ragtune train --launcher accelerate``) the ranks train together and rank 0 writes.
     """
     from ragtune.index.kb import KnowledgeBase
 
     method = method or project.config.training.method
-    cfg = project.config.training.model_copy(update={"method": method})  # per-method defaults follow ``method``
+    ranks = current_ranks(project.config.training.device)
+    cfg = project.config.training.model_copy(  # per-method defaults follow ``method``; each rank has its device
+        update={"method": method, "device": ranks.device(project.config.training.device)})
     rel = data_file_for(variant, method)
     data_path = project.path(rel)
     rows = read_rows(data_path)
@@ -162,7 +171,7 @@ def train_variant(project: Project, variant: str = DEFAULT_TRAINED, method: str 
     kb = kb or KnowledgeBase(project)  # ``kb``: one a caller has open already
     previous = model_status(project, variant, kb=kb)
     started = time.perf_counter()
-    model, tokenizer = _prepare_model(spec, method, project)
+    model, tokenizer = _prepare_model(spec, method, project, cfg.device)
     load_seconds = time.perf_counter() - started
     train_rows = [r for r in rows if r.get("split", "train") != "dev"]
     dev_rows = [r for r in rows if r.get("split") == "dev"]
@@ -170,21 +179,24 @@ def train_variant(project: Project, variant: str = DEFAULT_TRAINED, method: str 
     dev = _encode(tokenizer, dev_rows, method, cfg.max_seq_len, data_path) if dev_rows else []
     settings = LoopSettings.from_config(cfg)
     data_sha = file_hash(data_path)
-    hyper = cfg.model_dump(exclude={"device"})
+    hyper = cfg.model_dump(exclude={"device", "launcher", "num_processes"})  # a run means the same on any count
     hyper.update(method=method, learning_rate=settings.learning_rate)
     run_key = {"variant": variant, "base_model": spec, "data_sha256": data_sha, "hyperparameters": hyper}
     work = project.work_dir(variant)
-    result = TrainingLoop(model, train, dev, tokenizer.pad_token_id, settings, work, run_key).run(resume=resume)
-    manifest = ModelManifest(
-        variant=variant, method=method, base_model=spec, hyperparameters=hyper,
-        autocast=str(settings.autocast).removeprefix("torch.") if settings.autocast is not None else "float32",
-        data=TrainingData(rel, data_sha, len(train), len(dev)), kb=_built_from(project),
-        result={k: v for k, v in result.__dict__.items() if k != "curve"},
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"), versions=_versions(),
-    )
-    target = _save(project, variant, method, model, tokenizer, manifest, work)
+    result = TrainingLoop(model, train, dev, tokenizer.pad_token_id, settings, work, run_key, ranks).run(resume)
+    target, built = project.model_dir(variant), _built_from(project)
+    if ranks.is_main:
+        manifest = ModelManifest(
+            variant=variant, method=method, base_model=spec, hyperparameters=hyper,
+            autocast=str(settings.autocast).removeprefix("torch.") if settings.autocast is not None else "float32",
+            data=TrainingData(rel, data_sha, len(train), len(dev)), kb=built,
+            result={k: v for k, v in result.__dict__.items() if k != "curve"},
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"), versions=_versions(),
+        )
+        _save(project, variant, method, model, tokenizer, manifest, work)
+    ranks.barrier()  # the other ranks go on once the model is in place
     return TrainReport(variant, method, target, rel, len(train), len(dev), result, load_seconds, previous.stale,
-                       _data_warnings(kb, manifest.kb))
+                       _data_warnings(kb, built), rank=ranks.rank)
 
 
 def _versions() -> dict[str, str]:
