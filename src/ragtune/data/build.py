@@ -30,6 +30,7 @@ from ragtune.project import Project
 
 if TYPE_CHECKING:
     from ragtune.index.kb import KnowledgeBase
+    from ragtune.index.retrieve import Retriever
 
 
 @dataclass
@@ -258,14 +259,16 @@ def build_data(project: Project, kb: KnowledgeBase | None = None) -> BuildReport
     report.sft_dev = len(sft) - report.sft_train
     raft: list[dict[str, Any]] = []
     if chunks:
-        raft = _raft(project, kb, pairs, paraphrases, dev, chunks, report)
+        from ragtune.index.retrieve import Retriever
+
+        retriever = Retriever(kb.store, kb.embedder, project.config.retrieval)  # RAFT rows and task rows share it
+        raft = _raft(project, retriever, pairs, paraphrases, dev, chunks, report)
     cpt = [{"id": h.chunk.id, "split": "train", "source": h.chunk.source, "text": h.chunk.embed_text}
            for h in chunks]
     if tasks:  # task rows train the ft and hybrid adapters too (hybrid's with the chunks it will read)
-        from ragtune.index.retrieve import Retriever
         from ragtune.tasks.training import task_rows
 
-        search = Retriever(kb.store, kb.embedder, project.config.retrieval).search_many if chunks else None
+        search = retriever.search_many if chunks else None
         made = task_rows(tasks, guard, cfg.dev_share, cfg.seed, cfg.task_rows, search)
         sft += made.rows
         raft += made.with_sources if search is not None else made.rows  # hybrid reads retrieved chunks
@@ -285,11 +288,9 @@ def build_data(project: Project, kb: KnowledgeBase | None = None) -> BuildReport
     return report
 
 
-def _raft(project: Project, kb: KnowledgeBase, pairs: list[QAPair], paraphrases: list[QAPair], dev: set[str],
+def _raft(project: Project, retriever: Retriever, pairs: list[QAPair], paraphrases: list[QAPair], dev: set[str],
           chunks: list[Hit], report: BuildReport) -> list[dict[str, Any]]:
     """RAFT rows for the question set and its first ``raft_paraphrases`` paraphrases (gold answers kept)."""
-    from ragtune.index.retrieve import Retriever
-
     cfg = project.config.data
     originals = {p.id: p for p in pairs}
     chosen = list(pairs)
@@ -304,7 +305,6 @@ def _raft(project: Project, kb: KnowledgeBase, pairs: list[QAPair], paraphrases:
     by_source: dict[str, list[Hit]] = {}
     for h in chunks:
         by_source.setdefault(h.chunk.source, []).append(h)
-    retriever = Retriever(kb.store, kb.embedder, project.config.retrieval)
     rows, skipped = raft_rows(chosen, retrieve_pool(retriever, chosen), by_source, cfg.raft_distractors,
                               cfg.raft_gold_share, cfg.seed)
     report.skipped += [f"RAFT row {s}" for s in skipped]

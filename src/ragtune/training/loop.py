@@ -138,6 +138,11 @@ def steps_within(costs: list[int], rate: float, seconds: float) -> int:
     return count
 
 
+def _padded(micro: list[list[Example]]) -> int:
+    """Positions a step's micro-batches compute: each one's rows times its longest row."""
+    return sum(len(batch) * max(len(e.input_ids) for e in batch) for batch in micro)
+
+
 def _out_of_memory(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "out of memory" in text or "can't allocate memory" in text or "not enough memory" in text
@@ -184,8 +189,8 @@ class TrainingLoop:
         return self._epochs[epoch]
 
     def padded_tokens(self, step: int) -> int:
-        """Positions step ``step`` computes (its micro-batches' rows times their longest row): its cost."""
-        return sum(len(batch) * max(len(e.input_ids) for e in batch) for batch in self.micro_batches(step))
+        """Positions step ``step`` computes: its cost."""
+        return _padded(self.micro_batches(step))
 
     def fit_budget(self, step: int, rate: float, left_s: float, eval_s: float = 0.0) -> None:
         """Cut the planned steps to those that fit in ``left_s`` more seconds at ``rate`` padded tokens/s, keeping
@@ -302,7 +307,7 @@ class TrainingLoop:
                 step += 1
                 elapsed = time.perf_counter() - started
                 probe["seconds"] += elapsed
-                probe["padded"] += sum(len(b) * max(len(e.input_ids) for e in b) for b in micro)
+                probe["padded"] += _padded(micro)
                 if (self.s.time_budget_s and "budget_total" not in state
                         and step - probe["step"] == BUDGET_PROBE_STEPS):
                     left = self.s.time_budget_s - (time.perf_counter() - run_started)
