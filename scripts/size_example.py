@@ -2,8 +2,9 @@
 
     python scripts/size_example.py PROJECT
 
-The speed measure is the one the job has just taken: the ft model's training tokens/s (its manifest), which
-moves with the machine's matrix throughput in the dtype it chose, as generation does. At the reference speed
+The speed measure is the one the job has just taken: the ft model's median training tokens/s per step (its
+``log.jsonl``; the median leaves out the slow warm-up step and passing load), which moves with the machine's matrix
+throughput in the dtype it chose, as generation does. At the reference speed
 (measured on the 2-core AVX512-BF16 CPU where the full sizes below fit the 15-minute goal) every sample keeps its
 full size; a slower machine gets proportionally smaller seeded samples, never below the floors that keep the
 intervals meaningful. What it chose goes to stderr; stdout holds only the arguments.
@@ -12,6 +13,7 @@ intervals meaningful. What it chose goes to stderr; stdout holds only the argume
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -32,10 +34,19 @@ def sizes(tokens_per_s: float) -> dict[str, int]:
     return {key: max(floor, round(full * scale)) for key, (full, floor) in SIZES.items()}
 
 
+def training_speed(model: Path) -> float:
+    """The median tokens/s of the trained model's steps (its log), or its overall rate where no log was kept."""
+    log = model / "log.jsonl"
+    rates = sorted(json.loads(line)["tokens_per_s"] for line in log.read_text(encoding="utf-8").splitlines()
+                   if line.strip()) if log.is_file() else []
+    if rates:
+        return float(statistics.median(rates))
+    return float(json.loads((model / "manifest.json").read_text(encoding="utf-8"))["result"]["tokens_per_s"])
+
+
 def main() -> None:
     project = Path(sys.argv[1])
-    manifest = json.loads((project / "models" / "ft" / "manifest.json").read_text(encoding="utf-8"))
-    speed = float(manifest["result"]["tokens_per_s"])
+    speed = training_speed(project / "models" / "ft")
     chosen = sizes(speed)
     print(f"sized to this machine: ft trained at {speed:.0f} tokens/s (reference {REFERENCE_TOKENS_PER_S:.0f}): "
           + ", ".join(f"{key.split('.', 1)[1]} {value}" for key, value in chosen.items()), file=sys.stderr)

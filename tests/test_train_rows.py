@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -111,11 +112,11 @@ def _tiny_loop(tmp_path: Path, budget: float | None, rows: int = 24):
 
 
 def test_steps_within_a_budget_add_up_their_costs():
-    from ragtune.training.loop import steps_within
+    from ragtune.training.budget import steps_within
 
-    assert steps_within([100, 100, 300, 100], rate=100.0, seconds=2.5) == 2  # 1 s + 1 s; the third would end at 5 s
-    assert steps_within([100, 100], rate=100.0, seconds=10) == 2
-    assert steps_within([100], rate=100.0, seconds=0.5) == 0
+    assert steps_within([1.0, 1.0, 3.0, 1.0], seconds=2.5) == 2  # 1 s + 1 s; the third would end at 5 s
+    assert steps_within([1.0, 1.0], seconds=10) == 2
+    assert steps_within([1.0], seconds=0.5) == 0
 
 
 def test_a_time_budget_cuts_the_planned_steps_to_what_fits(tmp_path):
@@ -127,10 +128,39 @@ def test_a_time_budget_cuts_the_planned_steps_to_what_fits(tmp_path):
 
 
 def test_a_tiny_time_budget_stops_after_the_probe_steps_and_says_so(tmp_path):
-    from ragtune.training.loop import BUDGET_PROBE_STEPS
+    from ragtune.training.budget import PROBE_STEPS, WARMUP_STEPS
 
     result = _tiny_loop(tmp_path, budget=1e-6).run()
-    assert (result.steps, result.planned_steps) == (BUDGET_PROBE_STEPS, 36)
+    assert (result.steps, result.planned_steps) == (WARMUP_STEPS + PROBE_STEPS, 36)
     assert result.final_loss is not None
     free = _tiny_loop(tmp_path / "free", budget=None).run()
     assert (free.steps, free.planned_steps) == (36, None)
+
+
+def test_a_slow_start_does_not_cut_the_run_the_budget_plans_again(tmp_path):
+    """The warm-up step is not timed, and the plan is made again from later steps: a run whose probe steps are slow
+    (a busy machine) but whose later steps are fast still gets all its steps."""
+    from ragtune.training.budget import PROBE_STEPS, WARMUP_STEPS
+
+    slow = WARMUP_STEPS + PROBE_STEPS
+    loop = _tiny_loop(tmp_path, budget=2.0)
+    calls = []
+
+    def busy(*_):
+        calls.append(1)
+        if len(calls) <= slow:
+            time.sleep(0.2)
+
+    loop.model.get_decoder().register_forward_pre_hook(busy)
+    first_plans = []
+    original = loop.fit_budget
+
+    def fit(step, *args):
+        original(step, *args)
+        first_plans.append((step, loop.total))
+
+    loop.fit_budget = fit
+    result = loop.run()
+    # the first plan, from 3 steps of 0.2 s with 1.2 s left, kept about 6 more steps; the next ones saw fast steps
+    assert first_plans[0][0] == slow and first_plans[0][1] < 20
+    assert len(first_plans) > 1 and (result.steps, result.planned_steps) == (36, None)

@@ -18,6 +18,7 @@ from ragtune.errors import RagtuneError
 from ragtune.models.dtype import autocast_dtype
 from ragtune.progress import bar
 from ragtune.training.batches import collate, epoch_batches, padding_share
+from ragtune.training.budget import BudgetClock, steps_within
 from ragtune.training.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint, trainable_state
 from ragtune.training.distributed import Ranks
 from ragtune.training.rows import IGNORE, Example
@@ -124,20 +125,6 @@ def lr_at(step: int, total: int, s: LoopSettings) -> float:
     return s.learning_rate * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
-BUDGET_PROBE_STEPS = 3  # optimizer steps timed before a time budget re-plans the run
-
-
-def steps_within(costs: list[int], rate: float, seconds: float) -> int:
-    """How many of the steps whose padded-token ``costs`` are listed fit in ``seconds`` at ``rate`` tokens/s."""
-    spent, count = 0.0, 0
-    for cost in costs:
-        spent += cost / rate
-        if spent > seconds:
-            break
-        count += 1
-    return count
-
-
 def _padded(micro: list[list[Example]]) -> int:
     """Positions a step's micro-batches compute: each one's rows times its longest row."""
     return sum(len(batch) * max(len(e.input_ids) for e in batch) for batch in micro)
@@ -193,13 +180,14 @@ class TrainingLoop:
         return _padded(self.micro_batches(step))
 
     def fit_budget(self, step: int, rate: float, left_s: float, eval_s: float = 0.0) -> None:
-        """Cut the planned steps to those that fit in ``left_s`` more seconds at ``rate`` padded tokens/s, keeping
-        ``eval_s`` for each dev evaluation still planned (never below ``step``, the steps already done); the
-        learning-rate schedule follows the new total."""
-        evals = 1 + (self.planned - step) // (self.s.eval_every or self.steps_per_epoch)
-        left_s -= eval_s * evals if self.dev else 0.0
-        costs = [self.padded_tokens(s) for s in range(step, self.planned)]
-        self.total = min(self.planned, step + steps_within(costs, rate, left_s))
+        """Cut the planned steps to those that fit in ``left_s`` more seconds at ``rate`` padded tokens/s, each dev
+        evaluation on the way (and the final one) costing ``eval_s``; never below ``step`` (the steps done) nor above
+        the plan without a budget. The learning-rate schedule follows the new total."""
+        every = self.s.eval_every or self.steps_per_epoch
+        eval_s = eval_s if self.dev else 0.0
+        seconds = [self.padded_tokens(s) / rate + (eval_s if (s + 1) % every == 0 else 0.0)
+                   for s in range(step, self.planned)]
+        self.total = min(self.planned, step + steps_within(seconds, left_s - eval_s))
 
     # -- evaluation -----------------------------------------------------------------------------
     def dev_loss(self) -> float | None:
@@ -262,7 +250,9 @@ class TrainingLoop:
                 log_path.unlink(missing_ok=True)
                 (self.work / "best.safetensors").unlink(missing_ok=True)
             state["initial_dev"] = self.dev_loss()
-        dev_s = time.perf_counter() - run_started  # what one dev evaluation costs (0 on a resume: none was run)
+        eval_s = time.perf_counter() - run_started  # what one dev evaluation costs (0 on a resume: none was run)
+        # a budget plans a fresh run; a resumed one keeps the plan its checkpoint holds
+        clock = BudgetClock(step) if self.s.time_budget_s and "budget_total" not in state else None
         if writes:
             self.work.mkdir(parents=True, exist_ok=True)
             atomic.write_json(self.work / "run.json", self.run_key, indent=2, sort_keys=True)
@@ -271,7 +261,6 @@ class TrainingLoop:
         progress = bar(self.total, desc="training", unit="step")
         progress.update(step)
         stopped_early, last_loss = False, None
-        probe = {"step": step, "seconds": 0.0, "padded": 0}
         try:
             while step < self.total and not stopped_early:
                 started = time.perf_counter()
@@ -306,16 +295,16 @@ class TrainingLoop:
                     raise
                 step += 1
                 elapsed = time.perf_counter() - started
-                probe["seconds"] += elapsed
-                probe["padded"] += _padded(micro)
-                if (self.s.time_budget_s and "budget_total" not in state
-                        and step - probe["step"] == BUDGET_PROBE_STEPS):
-                    left = self.s.time_budget_s - (time.perf_counter() - run_started)
-                    self.fit_budget(step, probe["padded"] / probe["seconds"], left, dev_s)
-                    self.total = ranks.broadcast(self.total)  # rank 0's plan: every rank stops at the same step
-                    state["budget_total"] = self.total
-                    if hasattr(progress, "total"):
-                        progress.total = self.total
+                if clock is not None:
+                    clock.record(step - 1, elapsed, _padded(micro))
+                    if clock.due(step):
+                        left = self.s.time_budget_s - (time.perf_counter() - run_started)
+                        self.fit_budget(step, clock.rate(), left, eval_s)
+                        self.total = ranks.broadcast(self.total)  # rank 0's plan: every rank stops at the same step
+                        clock.planned(step, self.total)
+                        state["budget_total"] = self.total
+                        if hasattr(progress, "total"):
+                            progress.total = self.total
                 state["tokens"] += tokens
                 state["trained_tokens"] += window
                 state["seconds"] += elapsed
@@ -324,7 +313,9 @@ class TrainingLoop:
                                        "loss": round(last_loss, 5), "lr": lr, "tokens": tokens,
                                        "tokens_per_s": round(tokens / elapsed, 1)}
                 if step % eval_every == 0 or step == self.total:
+                    eval_started = time.perf_counter()
                     dev = self.dev_loss()
+                    eval_s = time.perf_counter() - eval_started
                     if dev is not None:
                         row["dev_loss"] = round(dev, 5)
                         if state["best_dev"] is None or dev < state["best_dev"] - 1e-4:
