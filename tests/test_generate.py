@@ -182,6 +182,26 @@ def test_local_batch_equals_single_greedy(local):
 
 
 @pytest.mark.slow
+def test_local_batch_is_what_transformers_generate_writes(local):
+    """chat_batch runs on the batcher, shaped as generate shapes a batch: compare's answers are generate's."""
+    import torch
+
+    questions = ["Name three colours.", "What is the capital of France?", "Who wrote Hamlet? Answer in one line."]
+    batch = [[{"role": "user", "content": q}] for q in questions]
+    prompts = sorted((local.encode(m) for m in batch), key=len, reverse=True)  # chat_batch's order
+    longest = len(prompts[0])
+    ids = torch.tensor([[local.pad_id] * (longest - len(p)) + p for p in prompts])
+    mask = torch.tensor([[0] * (longest - len(p)) + [1] * len(p) for p in prompts])
+    with local.lock, torch.inference_mode():
+        out = local.model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=20, do_sample=False,
+                                   pad_token_id=local.pad_id)
+    expected = {tuple(p): local.tokenizer.decode(row[longest:], skip_special_tokens=True)
+                for p, row in zip(prompts, out.tolist())}
+    together = local.chat_batch(batch, max_new_tokens=20)
+    assert [g.text for g in together] == [expected[tuple(local.encode(m))] for m in batch]
+
+
+@pytest.mark.slow
 def test_local_stop_string_cuts(local):
     cut = local.chat(FRANCE, stop=["Paris"])
     assert "Paris" not in cut.text and cut.text.startswith("The capital")

@@ -40,12 +40,14 @@ def _key(*parts: Any) -> str:
 
 
 class _Pool:
-    """What runtimes made from one another have loaded, by the settings it depends on."""
+    """What runtimes made from one another have loaded, by the settings it depends on, and how its local generators
+    batch (``max_batch``: the most concurrent requests generated together; None: their default)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_batch: int | None = None) -> None:
         self.loading = threading.RLock()
         self.embedding = threading.RLock()
         self.loaded: dict[Hashable, Any] = {}
+        self.max_batch = max_batch
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:
         """The object under ``key``, made by ``load()`` once (a load that raises keeps nothing)."""
@@ -58,19 +60,21 @@ class _Pool:
 class Runtime:
     """A project and what answering with it has loaded; see the module's docstring."""
 
-    def __init__(self, project: Project, overrides: Sequence[str] = (), *, _pool: _Pool | None = None,
-                 _plain: Runtime | None = None) -> None:
-        """``overrides``: the ``key=value`` settings ``project`` was loaded with (``with_overrides`` adds to them)."""
+    def __init__(self, project: Project, overrides: Sequence[str] = (), *, max_batch: int | None = None,
+                 _pool: _Pool | None = None, _plain: Runtime | None = None) -> None:
+        """``overrides``: the ``key=value`` settings ``project`` was loaded with (``with_overrides`` adds to them);
+        ``max_batch``: the most concurrent requests its local generators generate together (the server's
+        ``--max-batch``; None: their default)."""
         self.project = project
         self._overrides = tuple(overrides)
-        self._pool = _pool or _Pool()
+        self._pool = _pool or _Pool(max_batch)
         self._plain = _plain  # for a copy's runtime (``with_documents``): the runtime whose documents it replaces
         self._learned: dict[tuple[Any, ...], tuple[int, int]] = {}
 
     @classmethod
-    def load(cls, root: str | Path, overrides: list[str] | None = None) -> Runtime:
+    def load(cls, root: str | Path, overrides: list[str] | None = None, *, max_batch: int | None = None) -> Runtime:
         """The runtime of the project at ``root`` read with ``overrides``; nothing is loaded yet."""
-        return cls(Project.load(root, overrides), overrides or ())
+        return cls(Project.load(root, overrides), overrides or (), max_batch=max_batch)
 
     # ------------------------------------------------------------------ derived runtimes
 
@@ -157,7 +161,7 @@ class Runtime:
         from ragtune.generate import load_generator
 
         cfg = self.project.config.generation
-        return self._pool.get(("generator", _key(cfg)), lambda: load_generator(cfg))
+        return self._pool.get(("generator", _key(cfg)), lambda: self._batching(load_generator(cfg)))
 
     def model_status(self, variant: str) -> ModelStatus:
         """A trained variant's model status against this runtime's knowledge base, computed once (a model not
@@ -182,9 +186,15 @@ class Runtime:
             require_model(self.project, variant, kb=self.kb)  # raises, naming what to run
         cfg = self.project.config.generation
         generator = self._pool.get(("tuned", variant, str(self.project.root.resolve()), _key(cfg)),
-                                   lambda: self._load_tuned(status))
+                                   lambda: self._batching(self._load_tuned(status)))
         return generator, [f"the {variant} model is stale: {why} (run `ragtune data build` and `ragtune train`)"
                            for why in status.stale]
+
+    def _batching(self, generator: Generator) -> Generator:
+        """``generator`` with this runtime's ``max_batch``, if it batches (a local model) and one was given."""
+        if self._pool.max_batch is not None and hasattr(generator, "max_batch"):
+            generator.max_batch = self._pool.max_batch
+        return generator
 
     def _load_tuned(self, status: ModelStatus) -> Generator:
         from ragtune.generate import load_generator

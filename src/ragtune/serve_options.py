@@ -33,7 +33,11 @@ class ServeOptions:
         f"owner key: reads every document; with it or access.keys, every /v1 request must send a key (default: "
         f"${ENV_KEY})"))
     allow_no_key: bool = field(default=False, metadata=_flag("listen beyond loopback without an API key"))
-    max_concurrency: int = field(default=4, metadata=_flag("model calls at once (default: {default})", "N", True))
+    max_concurrency: int = field(default=16, metadata=_flag(
+        "requests answered at once (default: {default}); those on one model are generated together", "N", True))
+    max_batch: int = field(default=16, metadata=_flag(
+        "most requests generated together on one model; 1 generates them one after another (default: {default})",
+        "N", True))
     max_queue: int = field(default=32, metadata=_flag("requests waiting for a slot before 503 (default: {default})",
                                                       "N", True))
     max_body_bytes: int = field(default=MIB, metadata=_flag("largest request body (default: {default})", "N", True,

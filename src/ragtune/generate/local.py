@@ -1,11 +1,13 @@
-"""LocalGenerator: chat, streaming and batched generation with a transformers model on this machine."""
+"""LocalGenerator: chat, streaming and batched generation with a transformers model on this machine.
+
+Generation runs on the model's batcher (``ragtune.generate.batching``): concurrent chats and streams on one model
+are generated together, and ``chat_batch`` sends its length-sorted chunks one after another, each alone.
+"""
 
 from __future__ import annotations
 
-import copy
 import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +21,14 @@ from ragtune.generate.base import (
     check_messages,
     cut_at_stop,
 )
-from ragtune.generate.models import generation_lock, load_causal_lm
+from ragtune.generate.batching import Batcher, Row, batcher_for
+from ragtune.generate.models import attach_adapter, generation_lock, load_causal_lm, use_adapter
 from ragtune.generate.numbers import AllowedNumbers, number_guard
 from ragtune.progress import bar
 
 GREEDY_BELOW = 1e-5  # temperatures under this decode greedily (dividing logits by them overflows to inf/nan)
+MAX_BATCH = 16  # concurrent chats and streams generated together on one model, by default
+TOP_K = 50  # transformers' default top-k for sampling when the model's generation config sets none
 
 
 @dataclass
@@ -43,31 +48,73 @@ def _context_window(model: Any, tokenizer: Any) -> int | None:
     return value if isinstance(value, int) and 0 < value < 1_000_000 else None
 
 
+class ModelUse:
+    """The lock of a generator's model as a context: held, direct calls of ``model`` run with the generator's
+    adapter (or the base weights alone); the batcher takes the same lock for each of its forward passes."""
+
+    def __init__(self, model: Any, adapter: str | None) -> None:
+        self._model, self._adapter, self._lock = model, adapter, generation_lock(model)
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """Take the lock and select the adapter; False when it could not be taken in time."""
+        if not self._lock.acquire(blocking, timeout):
+            return False
+        try:
+            use_adapter(self._model, self._adapter)
+        except BaseException:
+            self._lock.release()
+            raise
+        return True
+
+    def release(self) -> None:
+        """Give the lock back."""
+        self._lock.release()
+
+    def __enter__(self) -> ModelUse:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 class LocalGenerator:
     """A transformers causal LM behind the Generator protocol.
 
-    The model is shared per (model, dtype, device) through ``load_causal_lm``; calls on it are serialized with a
-    per-model lock, so one generator (or several on the same model) can be used from many threads.
+    The model is shared per (model, dtype, device) through ``load_causal_lm``, and a fine-tuned ``adapter`` folder
+    is attached to it (``attach_adapter``: its base weights are not copied). All generators on one model share its
+    batcher, so one generator (or several on the same model) can be used from many threads: concurrent ``chat``
+    and ``stream`` calls are generated together, at most ``max_batch`` rows at a time (1: one after another).
     """
 
     def __init__(self, cfg: GenerationConfig, adapter: str | None = None) -> None:
         self.cfg = cfg
         self.name = cfg.model
-        self.model, self.tokenizer = load_causal_lm(cfg.model, cfg.dtype, cfg.device, adapter=adapter)
-        self.device = self.model.device
-        self.max_context = _context_window(self.model, self.tokenizer)
-        self._lock = generation_lock(self.model)
+        base, self.tokenizer = load_causal_lm(cfg.model, cfg.dtype, cfg.device)
+        self.model, self.adapter = attach_adapter(base, adapter) if adapter else (base, None)
+        self.device = base.device
+        self.max_context = _context_window(base, self.tokenizer)
+        self.max_batch = MAX_BATCH
+        self._generation_config = base.generation_config
+        self._lock = ModelUse(base, self.adapter)
         self._tokenizer_lock = generation_lock(self.tokenizer)  # fast tokenizers dislike concurrent calls
-        eos = self.model.generation_config.eos_token_id
+        eos = base.generation_config.eos_token_id
         if eos is None:
             eos = self.tokenizer.eos_token_id
         self._eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
         self._pad_id = self.tokenizer.pad_token_id
+        self._batcher = batcher_for(base, self.tokenizer, self._tokenizer_lock, self._eos_ids, self._pad_id)
 
     @property
-    def lock(self) -> Any:
-        """The per-model lock: hold it while running the model directly (e.g. for log-likelihood scoring)."""
+    def lock(self) -> ModelUse:
+        """The model's lock, selecting this generator's adapter: hold it while running ``model`` directly (e.g. for
+        log-likelihood scoring)."""
         return self._lock
+
+    @property
+    def batcher(self) -> Batcher:
+        """The batcher of this generator's model (shared with the other generators on it)."""
+        return self._batcher
 
     @property
     def pad_id(self) -> int:
@@ -116,79 +163,47 @@ class LocalGenerator:
             return opts.max_new_tokens
         return max(1, min(opts.max_new_tokens, self.max_context - prompt_len))
 
-    def _generate_kwargs(self, max_new: int, opts: _Options, start: int, cancel: threading.Event | None = None,
-                         numbers: Sequence[AllowedNumbers | None] | None = None) -> dict[str, Any]:
-        """``generate``'s arguments: the generation config, the stopping criteria (stop strings found in the
-        text after position ``start`` of the ids, and ``cancel``) and, with ``numbers`` (one per row), the guard
-        that keeps each row to its allowed numbers."""
-        config = copy.deepcopy(self.model.generation_config)
-        config.max_new_tokens = max_new
-        config.max_length = None
-        config.pad_token_id = self._pad_id
-        config.num_beams = 1
+    def _row(self, prompt: list[int], opts: _Options, numbers: AllowedNumbers | None, limit: int) -> Row:
+        """The batcher's row for one prompt (``limit``: the most rows it may share a batch with)."""
+        return Row(prompt, self._budget(len(prompt), opts), opts.stop, self._processors(opts, numbers, len(prompt)),
+                   opts.temperature > 0, self.adapter, limit)
+
+    def _processors(self, opts: _Options, numbers: AllowedNumbers | None, start: int) -> Any:
+        """What a row's scores go through before its token is chosen, in transformers' order (the model's
+        repetition penalty, the numbers guard, then for sampling the temperature and the model's top-k / top-p);
+        None when greedy decoding needs nothing."""
+        from transformers import (
+            LogitsProcessorList,
+            RepetitionPenaltyLogitsProcessor,
+            TemperatureLogitsWarper,
+            TopKLogitsWarper,
+            TopPLogitsWarper,
+        )
+
+        config = self._generation_config
+        found: list[Any] = []
+        if config.repetition_penalty not in (None, 1.0):
+            found.append(RepetitionPenaltyLogitsProcessor(config.repetition_penalty))
+        if numbers is not None:
+            found.append(number_guard(self.tokenizer, self._tokenizer_lock, start, [numbers]))
         if opts.temperature > 0:
-            config.do_sample = True
-            config.temperature = opts.temperature
-        else:
-            config.do_sample = False
-            config.temperature = config.top_p = config.top_k = None
-        criteria = _stopping_criteria(self.tokenizer, self._tokenizer_lock, start, opts.stop, cancel)
-        kwargs = {"generation_config": config, "stopping_criteria": criteria}
-        if numbers is not None and any(n is not None for n in numbers):
-            from transformers import LogitsProcessorList
+            found.append(TemperatureLogitsWarper(opts.temperature))
+            top_k = TOP_K if config.top_k is None else config.top_k
+            if top_k:
+                found.append(TopKLogitsWarper(top_k))
+            if config.top_p not in (None, 1.0):
+                found.append(TopPLogitsWarper(config.top_p))
+        return LogitsProcessorList(found) if found else None
 
-            guard = number_guard(self.tokenizer, self._tokenizer_lock, start, numbers)
-            kwargs["logits_processor"] = LogitsProcessorList([guard])
-        return kwargs
-
-    # ------------------------------------------------------------------ decoding results
-
-    def _finish(self, new_ids: list[int], max_new: int, opts: _Options) -> tuple[str, int, str]:
-        """(text, completion token count, finish reason) from one row of generated ids."""
-        count, ended = len(new_ids), False
-        for i, token in enumerate(new_ids):
-            if token in self._eos_ids:
-                count, ended = i + 1, True
-                break
-            if token == self._pad_id:  # padding after a row stopped on a stop string
-                count = i
-                break
-        text = self.tokenizer.decode(new_ids[:count], skip_special_tokens=True)
+    def _generation(self, row: Row, opts: _Options, latency_s: float | None = None,
+                    first_token_s: float | None = None) -> Generation:
+        """The Generation of a finished row (times: the row's own unless given)."""
+        with self._tokenizer_lock:
+            text = self.tokenizer.decode(row.ids, skip_special_tokens=True)
         text, stopped = cut_at_stop(text, opts.stop)
-        reason = "stop" if ended or stopped or count < max_new else "length"
-        return text, count, reason
-
-    def _run(self, prompts: list[list[int]], opts: _Options,
-             numbers: Sequence[AllowedNumbers | None] | None = None) -> list[Generation]:
-        """Generate for prompts of similar length at once (left padding), timing the whole batch."""
-        import torch
-
-        longest = max(len(p) for p in prompts)
-        max_new = self._budget(longest, opts)
-        input_ids = torch.full((len(prompts), longest), self._pad_id, dtype=torch.long)
-        attention = torch.zeros((len(prompts), longest), dtype=torch.long)
-        for row, ids in enumerate(prompts):
-            input_ids[row, longest - len(ids) :] = torch.tensor(ids, dtype=torch.long)
-            attention[row, longest - len(ids) :] = 1
-        timer = _first_token_timer()
-        kwargs = self._generate_kwargs(max_new, opts, longest, numbers=numbers)
-        with self._lock, torch.inference_mode():
-            start = time.perf_counter()
-            timer.start = start
-            output = self.model.generate(
-                input_ids=input_ids.to(self.device),
-                attention_mask=attention.to(self.device),
-                streamer=timer,
-                **kwargs,
-            )
-            elapsed = time.perf_counter() - start
-        share = len(prompts)
-        first = timer.first / share if timer.first is not None else None
-        results = []
-        for row, ids in enumerate(prompts):
-            text, count, reason = self._finish(output[row, longest:].tolist(), max_new, opts)
-            results.append(Generation(text, len(ids), count, elapsed / share, first, reason))
-        return results
+        reason = "stop" if stopped else row.reason or "stop"
+        return Generation(text, len(row.prompt), len(row.ids), row.latency_s if latency_s is None else latency_s,
+                          row.first_token_s if first_token_s is None else first_token_s, reason)
 
     # ------------------------------------------------------------------ protocol
 
@@ -201,9 +216,12 @@ class LocalGenerator:
         stop: list[str] | None = None,
         numbers: AllowedNumbers | None = None,
     ) -> Generation:
-        """Answer one conversation (``numbers``: the only numbers it may write)."""
+        """Answer one conversation (``numbers``: the only numbers it may write); generated together with the
+        other chats and streams on this model."""
         opts = self._options(max_new_tokens, temperature, stop)
-        return self._run([self.encode(messages)], opts, [numbers])[0]
+        row = self._row(self.encode(messages), opts, numbers, self.max_batch)
+        self._batcher.submit([row])
+        return self._generation(row.wait(), opts)
 
     def chat_batch(
         self,
@@ -215,7 +233,8 @@ class LocalGenerator:
         numbers: Sequence[AllowedNumbers | None] | None = None,
     ) -> list[Generation]:
         """Answer many conversations, ``cfg.batch_size`` at a time, grouped by prompt length; input order kept
-        (``numbers``: one per conversation, the only numbers it may write; None: free).
+        (``numbers``: one per conversation, the only numbers it may write; None: free). Each chunk is generated
+        alone, shaped as transformers' ``generate`` shapes a batch, so the answers are ``generate``'s.
 
         Each Generation's ``latency_s``/``first_token_s`` is its batch's wall time / time to first token
         divided by the batch's size (so latencies add up to the total time).
@@ -229,9 +248,17 @@ class LocalGenerator:
         try:
             for start in range(0, len(order), size):
                 chunk = order[start : start + size]
-                rules = None if numbers is None else [numbers[i] for i in chunk]
-                for index, generation in zip(chunk, self._run([prompts[i] for i in chunk], opts, rules)):
-                    results[index] = generation
+                rows = [self._row(prompts[i], opts, None if numbers is None else numbers[i], len(chunk))
+                        for i in chunk]
+                self._batcher.submit(rows, alone=True)
+                for row in rows:
+                    row.wait()
+                share = len(rows)
+                elapsed = max(row.latency_s for row in rows) / share
+                firsts = [row.first_token_s for row in rows if row.first_token_s is not None]
+                first = min(firsts) / share if firsts else None
+                for index, row in zip(chunk, rows):
+                    results[index] = self._generation(row, opts, elapsed, first)
                 if progress is not None:
                     progress.update(len(chunk))
         finally:
@@ -248,132 +275,69 @@ class LocalGenerator:
         stop: list[str] | None = None,
         numbers: AllowedNumbers | None = None,
     ) -> TextStream:
-        """Answer one conversation as text deltas, generated on a background thread (``numbers`` as in chat).
+        """Answer one conversation as text deltas, generated with the other chats and streams on this model
+        (``numbers`` as in chat).
 
         Stop strings are honoured (text that might start one is held back until it is clear); closing the
-        stream early cancels generation. ``.generation`` is set once the stream is exhausted.
+        stream early cancels this answer's generation only. ``.generation`` is set once the stream is exhausted.
         """
-        import torch
-
         opts = self._options(max_new_tokens, temperature, stop)
-        prompt = self.encode(messages)
-        max_new = self._budget(len(prompt), opts)
-        cancel = threading.Event()
-        streamer = _text_streamer(self.tokenizer)
-        kwargs = self._generate_kwargs(max_new, opts, len(prompt), cancel, [numbers])
-        outcome: dict[str, Any] = {}
-        start = time.perf_counter()
-        streamer.start = start
-
-        def work() -> None:
-            try:
-                with self._lock, torch.inference_mode():
-                    outcome["ids"] = self.model.generate(
-                        input_ids=torch.tensor([prompt], device=self.device),
-                        attention_mask=torch.ones((1, len(prompt)), dtype=torch.long, device=self.device),
-                        streamer=streamer,
-                        **kwargs,
-                    )
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
-                outcome["error"] = exc
-                streamer.end()
-
-        thread = threading.Thread(target=work, name="ragtune-stream", daemon=True)
-        thread.start()
+        row = self._row(self.encode(messages), opts, numbers, self.max_batch)
+        self._batcher.submit([row])
         stream: TextStream
 
-        def deltas():
-            filt = StopFilter(opts.stop)
+        def deltas() -> Iterator[str]:
+            filt, pieces = StopFilter(opts.stop), _TextPieces(self.tokenizer, self._tokenizer_lock)
             try:
-                for piece in streamer:
-                    out = filt.feed(piece)
+                for token in row.tokens():
+                    out = filt.feed(pieces.add(token))
                     if out:
                         yield out
                     if filt.stopped:
-                        cancel.set()
+                        row.cancel.set()  # the batcher sees the stop string too; this spares it a step
                         break
-                tail = filt.flush()
+                tail = filt.feed(pieces.end()) + filt.flush()
                 if tail:
                     yield tail
-                thread.join()
-                if "error" in outcome:
-                    raise outcome["error"]
-                text, count, reason = self._finish(outcome["ids"][0, len(prompt) :].tolist(), max_new, opts)
-                reason = "stop" if filt.stopped else reason
-                stream.generation = Generation(
-                    text, len(prompt), count, time.perf_counter() - start, streamer.first, reason
-                )
+                stream.generation = self._generation(row.wait(), opts)
             finally:
-                cancel.set()
-                thread.join()  # at most one more step: the model is free once the stream is closed
+                row.cancel.set()  # closed early: the row leaves the batch at its next step
+                row.join()  # at most one more step: the row costs nothing once the stream is closed
 
-        stream = TextStream(deltas(), on_close=cancel.set)
+        stream = TextStream(deltas(), on_close=row.cancel.set)
         return stream
 
 
-def _stopping_criteria(tokenizer: Any, lock: threading.Lock, start: int, stops: list[str],
-                       cancel: threading.Event | None) -> Any:
-    """Stopping criteria for ``generate``: a row stops once its text after position ``start`` contains a stop
-    string, and every row stops once ``cancel`` is set.
+class _TextPieces:
+    """Token ids in, text out as soon as whole words are formed (transformers' TextStreamer rules), decoded under
+    the tokenizer's lock."""
 
-    Each step decodes only the last few tokens of each row (as many as the longest stop string has UTF-8 bytes, plus
-    a character's worth), so its cost does not grow with the stops' length beyond that window or with the answer's.
-    """
-    import torch
-    from transformers import StoppingCriteria, StoppingCriteriaList
+    def __init__(self, tokenizer: Any, lock: threading.Lock) -> None:
+        from transformers import TextStreamer
 
-    window = max((len(stop.encode("utf-8")) for stop in stops), default=0) + 4
+        pieces: list[str] = []
 
-    class _Stop(StoppingCriteria):
-        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-            rows = input_ids.shape[0]
-            if cancel is not None and cancel.is_set():
-                return torch.ones(rows, dtype=torch.bool, device=input_ids.device)
-            if not stops:
-                return torch.zeros(rows, dtype=torch.bool, device=input_ids.device)
-            tails = input_ids[:, max(start, input_ids.shape[1] - window):].tolist()
-            with lock:
-                texts = tokenizer.batch_decode(tails, skip_special_tokens=True)
-            done = [any(stop in text for stop in stops) for text in texts]
-            return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+        class Collect(TextStreamer):
+            def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+                pieces.append(text)
 
-    return StoppingCriteriaList([_Stop()])
+        self._streamer, self._pieces, self._lock = Collect(tokenizer, skip_special_tokens=True), pieces, lock
 
+    def _take(self) -> str:
+        text = "".join(self._pieces)
+        self._pieces.clear()
+        return text
 
-def _first_token_timer() -> Any:
-    """A transformers streamer that only records when the first new token arrived (seconds after ``start``)."""
-    from transformers.generation.streamers import BaseStreamer
+    def add(self, token: int) -> str:
+        """The text that token ``token`` completes (often "")."""
+        import torch
 
-    class FirstTokenTimer(BaseStreamer):
-        def __init__(self) -> None:
-            self.start = time.perf_counter()
-            self.first: float | None = None
-            self._calls = 0
+        with self._lock:
+            self._streamer.put(torch.tensor([token]))
+        return self._take()
 
-        def put(self, value: Any) -> None:
-            self._calls += 1  # the first call carries the prompt
-            if self._calls == 2:
-                self.first = time.perf_counter() - self.start
-
-        def end(self) -> None:
-            pass
-
-    return FirstTokenTimer()
-
-
-def _text_streamer(tokenizer: Any) -> Any:
-    """A TextIteratorStreamer that also records the time to the first new token."""
-    from transformers import TextIteratorStreamer
-
-    class TimedStreamer(TextIteratorStreamer):
-        start = 0.0
-        first: float | None = None
-        _calls = 0
-
-        def put(self, value: Any) -> None:
-            self._calls += 1
-            if self._calls == 2:
-                self.first = time.perf_counter() - self.start
-            super().put(value)
-
-    return TimedStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+    def end(self) -> str:
+        """The text still held back, at the end."""
+        with self._lock:
+            self._streamer.end()
+        return self._take()

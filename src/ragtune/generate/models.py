@@ -1,5 +1,10 @@
 """Load causal language models for generation (and their tokenizers), once per process; where a spec points
-(bundled GGUF files converted once, local folders, Hub ids) and which dtype "auto" means live in ragtune.models."""
+(bundled GGUF files converted once, local folders, Hub ids) and which dtype "auto" means live in ragtune.models.
+
+Fine-tuned LoRA adapters share their base model's weights: ``attach_adapter`` loads each adapter folder, by name,
+into one PeftModel over the loaded base model, and who runs the model says which adapter each row uses (the
+batcher: ``run_with_adapters`` and peft's per-row ``adapter_names``; a direct caller: ``use_adapter``).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from ragtune.progress import quiet_transformers
 
 __all__ = [  # loading lives here; the helpers from ragtune.models.{resolve,gguf,dtype} that callers import from here
     "BUNDLED",
+    "attach_adapter",
     "bundled_gguf",
     "cached_conversion",
     "generation_lock",
@@ -26,9 +32,12 @@ __all__ = [  # loading lives here; the helpers from ragtune.models.{resolve,gguf
     "load_model_files",
     "merge_adapter",
     "models_dir",
+    "peft_model",
     "pick_dtype",
     "quiet_peft",
     "resolve_model_path",
+    "run_with_adapters",
+    "use_adapter",
 ]
 
 _lock_registry = threading.Lock()
@@ -64,12 +73,11 @@ def generation_lock(model: Any) -> threading.Lock:
         return lock
 
 
-def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu", adapter: str | None = None) -> tuple[Any, Any]:
-    """Load (model, tokenizer) once per (resolved path, dtype, device, adapter) and share it across callers.
+def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu") -> tuple[Any, Any]:
+    """Load (model, tokenizer) once per (resolved path, dtype, device) and share it across callers.
 
-    ``adapter`` is a PEFT adapter folder (a LoRA fine-tune of ``spec``), merged into the weights once at load.
     The model is in eval mode; the tokenizer pads on the left (for batched generation) and has a pad token.
-    Thread-safe: concurrent callers of the same key wait for a single load.
+    Thread-safe: concurrent callers of the same key wait for a single load. Adapters: ``attach_adapter``.
     """
     import torch
 
@@ -80,13 +88,113 @@ def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu", adapter:
     if not isinstance(torch_dtype, torch.dtype):
         raise ConfigError(f"generation.dtype {dtype!r} is not a torch dtype (use auto, float32, bfloat16, float16)")
 
-    def load() -> tuple[Any, Any]:
-        model, tokenizer = load_model_files(path, spec, torch_dtype, device)
-        return (merge_adapter(model, adapter) if adapter else model), tokenizer
+    # a retrained model is swapped into the same folder: the folder's change time tells the versions apart
+    key = ("generator", path, dtype, device, folder_stamp(path))
+    return loaded(key, lambda: load_model_files(path, spec, torch_dtype, device))
 
-    # a retrained model is swapped into the same folder: the folders' change times tell the versions apart
-    key = ("generator", path, dtype, device, adapter or "", folder_stamp(path), folder_stamp(adapter))
-    return loaded(key, load)
+
+ADAPTER_ERRORS = (OSError, ValueError, KeyError, RuntimeError)  # what peft raises for a broken adapter folder
+
+
+def _adapter_error(adapter: str, exc: Exception) -> RagtuneError:
+    return RagtuneError(f"could not apply the adapter in {adapter}: {exc}; retrain it with `ragtune train`")
+
+
+class _Adapters:
+    """The adapters attached to one base model: the PeftModel over it, their names, and what direct calls use.
+
+    Kept on the base model itself (``_ATTACHED``): the PeftModel holds the base model, so a cache keyed by the
+    base model would never let it go.
+    """
+
+    def __init__(self, peft: Any, active: str) -> None:
+        self.peft = peft
+        self.names: dict[tuple[str, int], str] = {}  # (folder, change time) -> adapter name
+        self.enabled, self.active = True, active
+
+
+_ATTACHED = "_ragtune_adapters"
+_attach_lock = threading.Lock()
+
+
+def peft_model(model: Any) -> Any | None:
+    """The PeftModel holding ``model``'s attached adapters, or None when none is attached."""
+    attached = getattr(model, _ATTACHED, None)
+    return attached.peft if attached is not None else None
+
+
+def attach_adapter(model: Any, adapter: str) -> tuple[Any, str]:
+    """Load a PEFT adapter folder (a LoRA fine-tune of ``model``) next to the others on ``model``, once per folder
+    version, without copying the base weights; returns (the shared PeftModel, the adapter's name).
+
+    The adapter is not merged: each forward pass adds it to the rows that ask for it (see the module's docstring).
+    """
+    from peft import PeftModel
+
+    quiet_peft()
+    key = (str(Path(adapter).resolve()), folder_stamp(adapter))
+    with _attach_lock, generation_lock(model):  # the model is changed: nobody may run it meanwhile
+        attached: _Adapters | None = getattr(model, _ATTACHED, None)
+        if attached is not None and key in attached.names:
+            return attached.peft, attached.names[key]
+        name = f"adapter{len(attached.names) + 1 if attached else 1}"
+        _check_adapter_files(adapter)  # before peft changes the shared model: a broken folder leaves it as it was
+        try:
+            if attached is None:
+                peft = PeftModel.from_pretrained(model, adapter, adapter_name=name).eval()
+                attached = _Adapters(peft, name)
+                model.__dict__[_ATTACHED] = attached  # not a submodule: no cycle in the module tree
+            else:
+                attached.peft.load_adapter(adapter, adapter_name=name)
+        except ADAPTER_ERRORS as exc:
+            raise _adapter_error(adapter, exc) from exc
+        attached.names[key] = name
+        return attached.peft, name
+
+
+def _check_adapter_files(adapter: str) -> None:
+    """Read an adapter folder's config and weights' header, raising what ``retrain`` fixes if either is broken."""
+    import json
+
+    from safetensors import SafetensorError, safe_open
+
+    folder = Path(adapter)
+    try:
+        config = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+        if not isinstance(config, dict) or "peft_type" not in config:
+            raise ValueError("adapter_config.json names no peft_type")
+        with safe_open(str(folder / "adapter_model.safetensors"), framework="pt") as weights:
+            if not list(weights.keys()):
+                raise ValueError("adapter_model.safetensors holds no tensors")
+    except (OSError, ValueError, SafetensorError) as exc:
+        raise _adapter_error(adapter, exc) from exc
+
+
+def use_adapter(model: Any, name: str | None) -> None:
+    """Make direct calls of ``model`` (and of its PeftModel) run with adapter ``name`` (None: the base weights
+    alone). Hold the model's ``generation_lock`` from this call until the model has run."""
+    attached: _Adapters | None = getattr(model, _ATTACHED, None)
+    if attached is None:
+        if name is not None:
+            raise RagtuneError(f"no adapter {name!r} is attached to this model")
+        return
+    if name is None:
+        if attached.enabled:
+            attached.peft.base_model.disable_adapter_layers()
+            attached.enabled = False
+        return
+    run_with_adapters(model)
+    if attached.active != name:
+        attached.peft.set_adapter(name, inference_mode=True)
+        attached.active = name
+
+
+def run_with_adapters(model: Any) -> None:
+    """Let the adapters act (each row picks its own through peft's ``adapter_names``), under the model's lock."""
+    attached: _Adapters | None = getattr(model, _ATTACHED, None)
+    if attached is not None and not attached.enabled:
+        attached.peft.base_model.enable_adapter_layers()
+        attached.enabled = True
 
 
 def quiet_peft() -> None:
@@ -103,8 +211,8 @@ def merge_adapter(model: Any, adapter: str) -> Any:
     quiet_peft()
     try:
         merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise RagtuneError(f"could not apply the adapter in {adapter}: {exc}; retrain it with `ragtune train`") from exc
+    except ADAPTER_ERRORS as exc:
+        raise _adapter_error(adapter, exc) from exc
     return merged.eval()
 
 

@@ -49,7 +49,8 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None, *, ove
     ``access.keys`` are accepted too, each reading as its user or groups (``env:`` keys are read now). With any key,
     every /v1, /api and /report route and /openapi.json requires one, and /docs and /redoc are off (a browser cannot
     send the key); the page at / and its static files stay open so it can ask.
-    ``max_concurrency`` model calls run at once and ``max_queue`` requests may wait for one (503 beyond);
+    ``max_concurrency`` requests are answered at once and ``max_queue`` may wait for a slot (503 beyond); the
+    answers on one model are generated together, at most ``max_batch`` rows at a time (1: one after another);
     bodies over ``max_body_bytes`` get 413; an answer has at most ``max_tokens`` tokens (a request asking for more
     gets 400). ``preload`` loads the embedder and base generator at start-up; ``on_ready`` is called with the model
     ids once the app is ready.
@@ -58,13 +59,15 @@ def create_app(project_root: str | Path, api_key_hash: str | None = None, *, ove
         raise TypeError(f"create_app() got unexpected keyword arguments: {', '.join(unknown)}")
     o = ServeOptions.of(options, **limits)
     Limiter.check(o.max_concurrency, o.max_queue)
+    if o.max_batch < 1:
+        raise InputError(f"max_batch must be at least 1, got {o.max_batch}")
     if api_key_hash is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", api_key_hash):
         raise InputError("api_key_hash must be the hex SHA-256 of the key (ragtune.server.auth.hash_key)")
     if o.max_body_bytes < 1:
         raise InputError(f"max_body_bytes must be at least 1, got {o.max_body_bytes}")
     if not 1 <= o.max_tokens <= 8192:
         raise InputError(f"max_tokens must be between 1 and 8192, got {o.max_tokens}")
-    service = Service(project_root, overrides)
+    service = Service(project_root, overrides, max_batch=o.max_batch)
     keys = server_keys(api_key_hash, service.project.config.access)
 
     @contextlib.asynccontextmanager

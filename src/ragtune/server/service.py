@@ -2,7 +2,8 @@
 
 Nothing here knows HTTP. Every request answers with the app's runtime (which loads the knowledge base, retriever
 and models once, under its locks) and the request's generation options (max_tokens, temperature, stop); the
-answer says why generation finished.
+answer says why generation finished. Concurrent requests on one local model are generated together (the model's
+batcher), at most ``max_batch`` at a time.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ ALWAYS = untrained()  # base, few-shot, rag: the configured generator answers th
 class Service:
     """A project's models, loaded once and shared by all requests (safe to call from many threads)."""
 
-    def __init__(self, project_root: str | Path, overrides: list[str] | None = None) -> None:
-        self.runtime = Runtime.load(project_root, overrides)
+    def __init__(self, project_root: str | Path, overrides: list[str] | None = None,
+                 max_batch: int | None = None) -> None:
+        """``max_batch``: the most requests generated together on one local model (None: the generator's default)."""
+        self.runtime = Runtime.load(project_root, overrides, max_batch=max_batch)
         self.project = self.runtime.project
         self.name = self.project.config.name
 
