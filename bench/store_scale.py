@@ -49,7 +49,7 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_CACHE = Path.home() / ".cache" / "ragtune-bench" / "store_scale"
 RECIPE = "sentence-windows-v1"  # bump when the chunk recipe changes: the cache is rebuilt
 PART = 10_000  # chunks per cached vector file (an interrupted embedding resumes at the last whole part)
-ARCHIVE_BATCH = 256  # KnowledgeBase._EMBED_BATCH: archive() is called once per embedding batch
+ARCHIVE_BATCH = 256  # ragtune.index.engines.EMBED_BATCH: archive() is called once per embedding batch
 K, GROUPS, SEED = 10, 20, 13
 PREFIX_FILTER = "pubmedqa/*"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")

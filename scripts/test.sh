@@ -11,4 +11,4 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
     || echo "could not install chromium: the page test will be skipped"
 fi
 python -m ruff check src tests bench
-python -m pytest -q "$@"
+python -m pytest -q --durations=20 "$@"

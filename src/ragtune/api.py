@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,11 +15,18 @@ if TYPE_CHECKING:
     from ragtune.serve_options import ServeOptions
 
 
-def ingest(project: str | Path, overrides: list[str] | None = None, rebuild: bool = False):
-    """Parse, chunk, embed and index the documents folder incrementally; returns a SyncReport."""
+def ingest(project: str | Path, overrides: list[str] | None = None, rebuild: bool = False,
+           engine: str | None = None, address: str | None = None):
+    """Parse, chunk, embed and index the documents folder incrementally; returns a SyncReport.
+
+    ``engine``: local or ray (default: the config's ``ingest.engine``); ``address``: the Ray cluster to join
+    (default: ``ingest.ray_address``; None starts a local Ray).
+    """
     from ragtune.index.kb import KnowledgeBase
 
-    return KnowledgeBase(Project.load(project, overrides)).sync(rebuild=rebuild)
+    extra = [f"ingest.engine={engine}"] if engine else []
+    extra += [f"ingest.ray_address={json.dumps(address)}"] if address else []
+    return KnowledgeBase(Project.load(project, [*(overrides or []), *extra])).sync(rebuild=rebuild)
 
 
 def ask(project: str | Path, question: str, variant: str = DEFAULT_ASK, overrides: list[str] | None = None,

@@ -33,7 +33,7 @@ def cmd_init(args: argparse.Namespace) -> None:
 def cmd_ingest(args: argparse.Namespace) -> None:
     from ragtune import ingest
 
-    report = ingest(args.project, overrides=args.set, rebuild=args.rebuild)
+    report = ingest(args.project, overrides=args.set, rebuild=args.rebuild, engine=args.engine, address=args.address)
     print("\n".join(report.lines()))
 
 
@@ -240,6 +240,12 @@ def _parser() -> argparse.ArgumentParser:
 
     p = verb("ingest", cmd_ingest, "parse, chunk, embed and index the documents (incremental)")
     p.add_argument("--rebuild", action="store_true", help="drop the knowledge base and re-embed everything")
+    p.add_argument("--engine", choices=["local", "ray"],
+                   help="where files are parsed, chunked and embedded (default: ingest.engine, local); "
+                        "ray needs `pip install 'ragtune[ray]'`")
+    p.add_argument("--address", metavar="HOST:PORT",
+                   help="with --engine ray: the Ray cluster to join (default: ingest.ray_address; none starts a "
+                        "local Ray)")
     overridable(p)
 
     p = verb("ask", cmd_ask, "answer a question with cited sources")

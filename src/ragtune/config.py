@@ -57,8 +57,16 @@ class EmbeddingConfig(_Section):
 
 
 class IngestConfig(_Section):
-    """Per-file limits of `ragtune ingest`: a file over one is skipped with the reason (a document already in
-    the knowledge base keeps its previous version), so one huge or hostile file never holds back the rest."""
+    """How `ragtune ingest` runs, and its per-file limits: a file over one is skipped with the reason (a document
+    already in the knowledge base keeps its previous version), so one huge or hostile file never holds back the
+    rest."""
+
+    engine: Literal["local", "ray"] = Field(
+        "local", description="Where files are parsed, chunked and embedded: local (this process) or ray (Ray "
+                             "tasks and actors, `pip install 'ragtune[ray]'`); the commit is the same either way.")
+    ray_address: str | None = Field(
+        None, description="engine ray: the cluster to join (host:6379 or ray://host:10001); null: start a local "
+                          "Ray (or join the one the RAY_ADDRESS environment variable names).")
 
     max_file_bytes: int = Field(50_000_000, ge=1, description="Largest file read, in bytes (checked before reading).")
     max_expanded_bytes: int = Field(

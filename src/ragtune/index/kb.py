@@ -20,16 +20,16 @@ from typing import Any
 
 from ragtune.access import document_labels
 from ragtune.corpus.document import Chunk
-from ragtune.corpus.scan import scan_documents
+from ragtune.corpus.scan import SourceFile, scan_documents
 from ragtune.errors import ConfigError, InputError, RagtuneError, StoreBusy
 from ragtune.index.embed import Embedder
+from ragtune.index.engines import IngestEngine, ReadJob, make_engine, skip_reason
 from ragtune.index.manifest import KBDocument, KBSettings, KBVersion, chunk_labels
 from ragtune.index.store import ChunkRecord, ChunkStore, open_store
-from ragtune.progress import bar, track
+from ragtune.progress import bar
 from ragtune.project import Project
 
 HEAD, PENDING, VERSIONS, OWNER = "head", "pending", "versions/", "project"
-_EMBED_BATCH = 256
 
 
 @dataclass
@@ -81,12 +81,20 @@ def _version_key(n: int) -> str:
 class KnowledgeBase:
     """A project's versioned knowledge base over its configured store and embedder."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, engine: IngestEngine | None = None):
         self.project = project
         self.embedder = Embedder(project.config.embedding)
+        self._engine = engine
         self._store: ChunkStore | None = None
         self._holding = False  # this object holds the ingest lock
         self._recovered = False
+
+    @property
+    def engine(self) -> IngestEngine:
+        """Where a sync reads and embeds (``ingest.engine``), made on first use: reading needs no Ray."""
+        if self._engine is None:
+            self._engine = make_engine(self.project.config.ingest)
+        return self._engine
 
     @property
     def store(self) -> ChunkStore:
@@ -150,6 +158,7 @@ class KnowledgeBase:
         started = time.perf_counter()
         cfg = self.project.config
         with self._locked(), ExitStack() as stack:
+            stack.callback(self.engine.close)
             if rebuild:  # into a new store, swapped in when the block ends (unless it stays empty)
                 current = self._opened()
                 fresh = stack.enter_context(current.rebuilding())
@@ -171,36 +180,41 @@ class KnowledgeBase:
                 raise InputError(f"{self.project.documents_dir} does not exist: put the documents there")
             docs: dict[str, KBDocument] = {}
             new_chunks: dict[str, Chunk] = {}
-            counter = None
             for source, reason in passed_over:
                 self._skip(report, docs, source, reason, old_docs.get(source))
-            for file in track(files, "parsing", unit="doc"):
+            plan: list[tuple[SourceFile, KBDocument | None, ReadJob | KBDocument | Exception]] = []
+            jobs: list[ReadJob] = []
+            for file in files:  # labels first; then the engine reads the changed files (in order, lazily when local)
                 prev = old_docs.get(file.source)
                 try:
                     labels = document_labels(file.source, file.path, cfg.access)
-                    if prev and prev.sha256 == file.sha256 and same_chunking:
-                        docs[file.source] = replace(prev, labels=labels)
-                        if prev.labels != labels:
-                            report.relabeled.append(file.source)
-                        report.unchanged += 1
-                        continue
-                    if counter is None:
-                        counter = self._counter()
-                    entry, chunks = self._read(file, counter, labels)
-                except InputError as exc:
-                    self._skip(report, docs, file.source, str(exc).removeprefix(f"{file.source}: "), prev)
+                except Exception as exc:
+                    plan.append((file, prev, exc))
                     continue
-                except RagtuneError:
-                    raise  # a configuration problem, not this file's
-                except Exception as exc:  # a parser's bug or a file no check foresaw: skip this file, not the ingest
-                    reason = f"could not be read ({type(exc).__name__}: {str(exc).strip()[:300]})"
-                    self._skip(report, docs, file.source, reason, prev)
+                if prev and prev.sha256 == file.sha256 and same_chunking:
+                    plan.append((file, prev, replace(prev, labels=labels)))
                     continue
+                jobs.append(ReadJob(file, labels))
+                plan.append((file, prev, jobs[-1]))
+            reads = self.engine.read(self, jobs)
+            stack.callback(reads.close)
+            for file, prev, step in plan:
+                if isinstance(step, KBDocument):
+                    docs[file.source] = step
+                    if prev.labels != step.labels:
+                        report.relabeled.append(file.source)
+                    report.unchanged += 1
+                    continue
+                outcome = next(reads) if isinstance(step, ReadJob) else step
+                if isinstance(outcome, Exception):  # a parser's bug or a file no check foresaw: skip this file
+                    self._skip(report, docs, file.source, skip_reason(outcome, file.source), prev)
+                    continue
+                entry, chunks = outcome
                 docs[file.source] = entry
                 new_chunks.update({c.id: c for c in chunks})
                 (report.changed if prev else report.added).append(file.source)
             report.removed = sorted(set(old_docs) - set(docs))
-            if counter is not None:
+            if jobs:
                 self._check_sizes(report)
             target = chunk_labels(docs)
             current = store.labels()
@@ -253,20 +267,6 @@ class KnowledgeBase:
 
         return TokenCounter(self.embedder.tokenizer)
 
-    def _read(self, file, counter, labels: list[str]) -> tuple[KBDocument, list[Chunk]]:
-        from ragtune.corpus.chunk import chunk_document
-        from ragtune.corpus.parsers import parse_file
-
-        cfg, limits = self.project.config.chunking, self.project.config.ingest
-        doc = parse_file(file.path, file.source, self.project.config.parsers, limits)
-        chunks = chunk_document(doc, cfg.size, cfg.overlap, counter)
-        if not chunks:
-            raise InputError(f"{file.source}: has no text")
-        if len(chunks) > limits.max_chunks_per_file:
-            raise InputError(f"{file.source} makes {len(chunks):,} chunks, over ingest.max_chunks_per_file "
-                             f"({limits.max_chunks_per_file:,}): split it, or raise the limit")
-        return KBDocument(file.sha256, doc.title, [c.id for c in chunks], labels), chunks
-
     def _check_sizes(self, report: SyncReport) -> None:
         size, limit = self.project.config.chunking.size, self.embedder.max_tokens
         if size + 16 > limit:
@@ -281,13 +281,10 @@ class KnowledgeBase:
         records = store.archived([c.id for c in chunks]) if chunks else {}
         todo = [c for c in chunks if c.id not in records]
         progress = bar(len(todo), "embedding", unit="chunk")
-        for start in range(0, len(todo), _EMBED_BATCH):
-            batch = todo[start : start + _EMBED_BATCH]
-            vectors = self.embedder.embed_documents([c.embed_text for c in batch], show_progress=False)
-            fresh = [ChunkRecord(c, v) for c, v in zip(batch, vectors)]
+        for fresh in self.engine.embed(self, todo):
             store.archive(fresh)  # an interrupted ingest keeps what was embedded
             records.update({r.chunk.id: r for r in fresh})
-            progress.update(len(batch))
+            progress.update(len(fresh))
         progress.close()
         report.chunks_embedded = len(todo)
         return records
