@@ -16,7 +16,7 @@ from ragtune.results import RunResults, load_results, load_samples
 
 RETRIEVAL = ("recall", "mrr", "ndcg")
 FAST = ["data.paraphrases=1", "data.raft_paraphrases=0", "data.raft_distractors=1", "data.task_rows=4",
-        "training.max_steps=4",
+        "training.max_steps=4", "training.batch_tokens=1024", "retrieval.k=2",
         "evaluation.latency_probes=1", "evaluation.bootstrap=200", "generation.max_new_tokens=32",
         "evaluation.freshness.update=update_small", "evaluation.judge={model: smollm2-135m-instruct}"]
 # changed facts (refund days, data deletion days, mileage rate, meal allowance, bench recalibration), added, removed
