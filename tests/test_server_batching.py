@@ -174,7 +174,7 @@ def test_fine_tuned_adapters_share_the_base_weights_and_answer_their_own(tmp_pat
     cfg = GenerationConfig(max_new_tokens=12, temperature=0)
     folders = [tiny_adapter(cfg.model, tmp_path / f"adapter{i}", seed=i) for i in (1, 2)]
     base = LocalGenerator(cfg)
-    ft, hybrid = (LocalGenerator(cfg, adapter=folder) for folder in folders)
+    ft, hybrid = (LocalGenerator(cfg, adapter=folder, share_base=True) for folder in folders)
     assert ft.model is hybrid.model and ft.adapter != hybrid.adapter
     weight = base.model.model.layers[0].self_attn.q_proj.weight
     for tuned in (ft, hybrid):
@@ -189,6 +189,9 @@ def test_fine_tuned_adapters_share_the_base_weights_and_answer_their_own(tmp_pat
     together = at_once([lambda g=g: g.chat(chat) for g in (base, ft, hybrid, ft)])
     assert base.batcher.largest >= 2
     assert [g.text for g in together] == [g.text for g in [*alone, alone[1]]]
+    merged = LocalGenerator(cfg, adapter=folders[0])  # batch work (compare, ask): its own merged copy, same answer
+    assert merged.model is not ft.model and merged.adapter is None
+    assert merged.chat(chat).text == alone[1].text
 
     # direct calls under a generator's lock (log-likelihood scoring) run with its adapter, or none
     ids = torch.tensor([ft.encode(chat)])
@@ -223,6 +226,6 @@ def test_a_broken_adapter_says_retrain_and_leaves_the_shared_model_untouched(tmp
     attached_before = peft_model(base.model)
     names_before = [name for name, _ in base.model.named_modules()]
     with pytest.raises(RagtuneError, match="retrain it with `ragtune train`"):
-        LocalGenerator(cfg, adapter=str(folder))
+        LocalGenerator(cfg, adapter=str(folder), share_base=True)
     assert peft_model(base.model) is attached_before
     assert [name for name, _ in base.model.named_modules()] == names_before  # no LoRA layers injected

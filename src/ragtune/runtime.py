@@ -202,7 +202,9 @@ class Runtime:
         manifest = status.manifest
         cfg = self.project.config.generation.model_copy(update={"backend": "local"})
         if manifest is not None and manifest.method == "lora":
-            return load_generator(cfg.model_copy(update={"model": manifest.base_model}), adapter=str(status.path))
+            # a server (max_batch set) shares the base weights across variants; batch work merges for speed
+            return load_generator(cfg.model_copy(update={"model": manifest.base_model}), adapter=str(status.path),
+                                  share_base=self._pool.max_batch is not None)
         return load_generator(cfg.model_copy(update={"model": str(status.path)}))
 
     def trained_on(self, variant: str) -> int | None:

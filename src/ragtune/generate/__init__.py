@@ -22,10 +22,11 @@ __all__ = [
 ]
 
 
-def load_generator(cfg: GenerationConfig, adapter: str | None = None) -> Generator:
+def load_generator(cfg: GenerationConfig, adapter: str | None = None, share_base: bool = False) -> Generator:
     """The Generator for a GenerationConfig: ``backend: local`` loads the model now, ``openai`` connects lazily.
 
-    ``adapter``: a PEFT adapter folder merged into the local model (fine-tuned variants).
+    ``adapter``: a PEFT adapter folder of the local model (fine-tuned variants): merged into its own copy of the
+    weights, or with ``share_base`` attached to the shared base model (see ``LocalGenerator``).
     """
     if cfg.backend == "openai":
         if adapter:
@@ -35,4 +36,4 @@ def load_generator(cfg: GenerationConfig, adapter: str | None = None) -> Generat
         return OpenAIGenerator(cfg)
     from ragtune.generate.local import LocalGenerator
 
-    return LocalGenerator(cfg, adapter=adapter)
+    return LocalGenerator(cfg, adapter=adapter, share_base=share_base)

@@ -22,7 +22,13 @@ from ragtune.generate.base import (
     cut_at_stop,
 )
 from ragtune.generate.batching import Batcher, Row, batcher_for
-from ragtune.generate.models import attach_adapter, generation_lock, load_causal_lm, use_adapter
+from ragtune.generate.models import (
+    attach_adapter,
+    generation_lock,
+    load_causal_lm,
+    load_merged_lm,
+    use_adapter,
+)
 from ragtune.generate.numbers import AllowedNumbers, number_guard
 from ragtune.progress import bar
 
@@ -87,10 +93,16 @@ class LocalGenerator:
     and ``stream`` calls are generated together, at most ``max_batch`` rows at a time (1: one after another).
     """
 
-    def __init__(self, cfg: GenerationConfig, adapter: str | None = None) -> None:
+    def __init__(self, cfg: GenerationConfig, adapter: str | None = None, share_base: bool = False) -> None:
+        """``adapter``: a LoRA folder of ``cfg.model``, attached to the shared base model with ``share_base`` (a
+        server: one copy of the weights for every variant), else merged into its own copy (fastest for batches)."""
         self.cfg = cfg
         self.name = cfg.model
-        base, self.tokenizer = load_causal_lm(cfg.model, cfg.dtype, cfg.device)
+        if adapter and not share_base:
+            base, self.tokenizer = load_merged_lm(cfg.model, adapter, cfg.dtype, cfg.device)
+            adapter = None
+        else:
+            base, self.tokenizer = load_causal_lm(cfg.model, cfg.dtype, cfg.device)
         self.model, self.adapter = attach_adapter(base, adapter) if adapter else (base, None)
         self.device = base.device
         self.max_context = _context_window(base, self.tokenizer)
