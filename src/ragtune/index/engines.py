@@ -213,8 +213,8 @@ class RayEngine:
             return
         ray = self._connect()
         cfg = kb.project.config.embedding
-        cpus = int(ray.cluster_resources().get("CPU", 1))
-        gpus = int(ray.cluster_resources().get("GPU", 0))
+        resources = ray.cluster_resources()
+        cpus, gpus = int(resources.get("CPU", 1)), int(resources.get("GPU", 0))
         use_gpu = gpus > 0 and cfg.device != "cpu"
         actors = gpus if use_gpu else max(1, cpus // 2)
         by_id = {c.id: c for c in chunks}
