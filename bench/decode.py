@@ -7,9 +7,10 @@ For each dtype the CPU computes natively (float32 always; bfloat16 only with AVX
 - **limits**: weight streaming (a large matrix-vector product: GB/s, so the fastest a decoding step can be when
   it reads every weight once) and compute (a large matrix product: GFLOP/s, so the fastest prefill can be at
   2 FLOP per parameter per token);
-- **ours**: ragtune's local path (the transformers model as ``LocalGenerator`` loads it, ``generate`` with a
-  KV cache): batch-1 decoding (ms per step, tokens/s), prefill of one ``--prompt-tokens`` prompt (tokens/s),
-  and batched decoding of ``--batch`` short prompts (tokens/s over all rows);
+- **ours**: ragtune's local path (the transformers model, ``generate`` with a KV cache), first in transformers'
+  weight layout, then in the layout ``LocalGenerator`` uses (``ragtune.generate.layout``): batch-1 decoding
+  (ms per step, tokens/s), prefill of one ``--prompt-tokens`` prompt (tokens/s), and batched
+  decoding of ``--batch`` short prompts (tokens/s over all rows);
 - each figure as a share of its limit;
 - **llama.cpp** on the bundled GGUF (its own Q4_1 weights, so it streams about a sixth of the fp32 bytes), when
   ``llama_cpp`` (the llama-cpp-python package) is installed: batch-1 decoding and prefill tokens/s, 2 threads.
@@ -100,7 +101,8 @@ def main() -> None:
 
     import torch
 
-    from ragtune.generate.models import load_causal_lm
+    from ragtune.generate.layout import lay_out_for_decoding
+    from ragtune.generate.models import load_model_files, resolve_model_path
     from ragtune.hardware import cpu_class, cpu_has_native_bf16
     from ragtune.models.resolve import DEFAULT_GENERATOR, GENERATION, bundled_file
 
@@ -109,19 +111,27 @@ def main() -> None:
     for name in dtypes:
         dtype = getattr(torch, name)
         gbs, gflops = limits(dtype)
-        model, tokenizer = load_causal_lm(args.model, name, "cpu")
+        model, tokenizer = load_model_files(resolve_model_path(args.model), args.model, dtype, "cpu")
         weights = sum(p.numel() * p.element_size() for p in model.parameters())
         params = sum(p.numel() for p in model.parameters())
         step_limit, prefill_limit = weights / (gbs * 1e9), gflops * 1e9 / (2 * params)
-        got = ours(model, tokenizer, args.new, args.prompt_tokens, args.batch)
         print(f"\n{name}: limits {gbs:.1f} GB/s streaming ({weights / 1e6:.0f} MB of weights: "
               f"{1000 * step_limit:.1f} ms a token), {gflops:.0f} GFLOP/s ({prefill_limit:.0f} prefill tokens/s)")
-        print(f"  batch-1 decoding   {1000 * got['step_s']:6.1f} ms a step = {1 / got['step_s']:6.1f} tokens/s "
-              f"({step_limit / got['step_s']:.0%} of the streaming limit)")
-        print(f"  prefill            {got['prefill_tps']:6.0f} tokens/s ({got['prefill_tps'] / prefill_limit:.0%} of "
-              f"the compute limit; {args.prompt_tokens}-token prompt)")
-        print(f"  batched decoding   {got['batched_tps']:6.1f} tokens/s at batch {args.batch} "
-              f"({got['batched_tps'] * got['step_s']:.1f}x batch 1)")
+        before = ours(model, tokenizer, args.new, args.prompt_tokens, args.batch)
+        got = ours(lay_out_for_decoding(model, "cpu"), tokenizer, args.new, args.prompt_tokens, args.batch)
+        for label, figures in (("transformers' layout", before), ("ragtune's decode layout", got)):
+            print(f"  {label}:")
+            print(f"    batch-1 decoding   {1000 * figures['step_s']:6.1f} ms a step = {1 / figures['step_s']:6.1f} "
+                  f"tokens/s ({step_limit / figures['step_s']:.0%} of the streaming limit)")
+            share = figures["prefill_tps"] / prefill_limit
+            print(f"    prefill            {figures['prefill_tps']:6.0f} tokens/s ({share:.0%} of the compute limit"
+                  f"; {args.prompt_tokens}-token prompt)")
+            print(f"    batched decoding   {figures['batched_tps']:6.1f} tokens/s at batch {args.batch} "
+                  f"({figures['batched_tps'] * figures['step_s']:.1f}x batch 1)")
+        print(f"  decode layout / transformers' layout: batch-1 decoding {before['step_s'] / got['step_s']:.2f}x, "
+              f"prefill {got['prefill_tps'] / before['prefill_tps']:.2f}x, "
+              f"batched {got['batched_tps'] / before['batched_tps']:.2f}x")
+        del model
     if args.model == "smollm2-135m-instruct":
         gguf = str(bundled_file(DEFAULT_GENERATOR, GENERATION))
         other = llama_cpp(gguf, args.new, args.prompt_tokens)

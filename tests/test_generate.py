@@ -202,6 +202,37 @@ def test_local_batch_is_what_transformers_generate_writes(local):
 
 
 @pytest.mark.slow
+def test_decode_layout_keeps_values_and_answers(local):
+    """The loaded model's wide weights are stored column-major (faster decoding on CPU); nothing else changes."""
+    import torch
+
+    from ragtune.generate.layout import lay_out_for_decoding
+
+    layers = local.model.model.layers[0]
+    assert not layers.mlp.gate_proj.weight.is_contiguous() and not local.model.lm_head.weight.is_contiguous()
+    assert layers.self_attn.q_proj.weight.is_contiguous() and layers.mlp.down_proj.weight.is_contiguous()
+    assert local.model.lm_head.weight is local.model.model.embed_tokens.weight  # still tied
+    plain, _ = model_mod.load_model_files(resolve_model_path(DEFAULT_GENERATOR), DEFAULT_GENERATOR, torch.float32,
+                                          "cpu")
+    assert all(p.is_contiguous() for p in plain.parameters())  # training and export load transformers' layout
+    ids = torch.tensor([local.encode(FRANCE)])
+    with local.lock, torch.inference_mode():
+        laid = local.model(input_ids=ids).logits
+        first = plain.generate(input_ids=ids, max_new_tokens=12, do_sample=False, pad_token_id=local.pad_id)
+        want = plain(input_ids=ids).logits
+        torch.testing.assert_close(laid, want, rtol=1e-4, atol=1e-4)
+        second = lay_out_for_decoding(plain, "cpu").generate(input_ids=ids, max_new_tokens=12, do_sample=False,
+                                                             pad_token_id=local.pad_id)
+    assert second.tolist() == first.tolist()
+    half = torch.nn.Linear(8, 32).to(torch.bfloat16)
+    lay_out_for_decoding(half, "cpu")
+    assert half.weight.is_contiguous()  # bfloat16 was slower re-laid: left as it is
+    wide = torch.nn.Linear(8, 32)
+    assert lay_out_for_decoding(wide, "cuda").weight.is_contiguous()  # other devices: left as they are
+    assert not lay_out_for_decoding(wide, "cpu").weight.is_contiguous()
+
+
+@pytest.mark.slow
 def test_local_stop_string_cuts(local):
     cut = local.chat(FRANCE, stop=["Paris"])
     assert "Paris" not in cut.text and cut.text.startswith("The capital")

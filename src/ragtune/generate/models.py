@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.errors import ConfigError, RagtuneError
+from ragtune.generate.layout import lay_out_for_decoding
 from ragtune.models.cache import folder_stamp, loaded
 from ragtune.models.dtype import pick_dtype  # ragtune.models.dtype keeps the measurements behind each choice
 from ragtune.models.gguf import cached_conversion, is_complete, models_dir
@@ -90,13 +91,19 @@ def _resolved(spec: str, dtype: str, device: str) -> tuple[str, str, Any]:
 def load_causal_lm(spec: str, dtype: str = "auto", device: str = "cpu") -> tuple[Any, Any]:
     """Load (model, tokenizer) once per (resolved path, dtype, device) and share it across callers.
 
-    The model is in eval mode; the tokenizer pads on the left (for batched generation) and has a pad token.
+    The model is in eval mode, its weights laid out for decoding (``ragtune.generate.layout``); the tokenizer pads
+    on the left (for batched generation) and has a pad token.
     Thread-safe: concurrent callers of the same key wait for a single load. Adapters: ``attach_adapter``.
     """
     path, dtype, torch_dtype = _resolved(spec, dtype, device)
     # a retrained model is swapped into the same folder: the folder's change time tells the versions apart
     key = ("generator", path, dtype, device, folder_stamp(path))
-    return loaded(key, lambda: load_model_files(path, spec, torch_dtype, device))
+    return loaded(key, lambda: _for_decoding(load_model_files(path, spec, torch_dtype, device), device))
+
+
+def _for_decoding(loaded_files: tuple[Any, Any], device: str) -> tuple[Any, Any]:
+    model, tokenizer = loaded_files
+    return lay_out_for_decoding(model, device), tokenizer
 
 
 def load_merged_lm(spec: str, adapter: str, dtype: str = "auto", device: str = "cpu") -> tuple[Any, Any]:
@@ -111,7 +118,7 @@ def load_merged_lm(spec: str, adapter: str, dtype: str = "auto", device: str = "
     def load() -> tuple[Any, Any]:
         model, tokenizer = load_model_files(path, spec, torch_dtype, device)
         _check_adapter_files(adapter)
-        return merge_adapter(model, adapter), tokenizer
+        return lay_out_for_decoding(merge_adapter(model, adapter), device), tokenizer
 
     return loaded(key, load)
 
