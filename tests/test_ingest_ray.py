@@ -13,10 +13,11 @@ ray = pytest.importorskip("ray")
 from ragtune import ingest, init_project  # noqa: E402
 from ragtune.config import IngestConfig  # noqa: E402
 from ragtune.errors import MissingDependencyError, RagtuneError  # noqa: E402
-from ragtune.index.engines import RayEngine, _check_reachable, make_engine  # noqa: E402
+from ragtune.index.engines import RayEngine, make_engine  # noqa: E402
 from ragtune.index.kb import KnowledgeBase  # noqa: E402
 from ragtune.index.retrieve import Retriever  # noqa: E402
 from ragtune.project import Project  # noqa: E402
+from ragtune.rayutil import INGEST, check_reachable  # noqa: E402
 
 # Vectors: the same model on the same CPU gives the same floats here (observed max difference 0.0 on the
 # example), but Ray workers run torch on one thread (OMP_NUM_THREADS=1) and Ray Data may cut batches elsewhere
@@ -132,6 +133,6 @@ def test_unreachable_address_says_what_to_do():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     with pytest.raises(RagtuneError, match=r"cannot reach the Ray cluster at '127\.0\.0\.1:\d+'.*ray start --head"):
-        _check_reachable(f"127.0.0.1:{port}", timeout=2)
+        check_reachable(f"127.0.0.1:{port}", INGEST, timeout=2)
     with pytest.raises(RagtuneError, match="expected host:port"):
-        _check_reachable("head-node")
+        check_reachable("head-node", INGEST)

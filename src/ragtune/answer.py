@@ -11,13 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ragtune import variants
 from ragtune.access import Reader, reader_labels
 from ragtune.errors import RagtuneError
 from ragtune.generate import cite, prompt
-from ragtune.generate.base import FinishReason, GenerationOptions
+from ragtune.generate.base import FinishReason, Generation, GenerationOptions, Messages
 from ragtune.generate.numbers import AllowedNumbers
 from ragtune.grounding import REPLACING, Grounding, ground, source_text
 from ragtune.index.store.base import Filters, Hit
@@ -124,16 +124,31 @@ def ask(runtime: Runtime, question: str, variant: str = DEFAULT_ASK, *, k: int |
     return answer
 
 
+BatchGenerate = Callable[[Runtime, str, frozenset[str] | None, list[Messages], dict[str, Any]],
+                         tuple[list[Generation], list[str]]]
+"""Generates a batch of prompts with a variant: (runtime, variant, reader labels, prompts, ``chat_batch``
+keyword arguments) -> the generations in order and the variant's warnings."""
+
+
+def generate_here(runtime: Runtime, variant: str, allowed: frozenset[str] | None, messages: list[Messages],
+                  kwargs: dict[str, Any]) -> tuple[list[Generation], list[str]]:
+    """``ask_many``'s generation in this process: the variant's generator, one ``chat_batch``."""
+    generator, warnings = _generator_and_warnings(runtime, variant, allowed)
+    return generator.chat_batch(messages, **kwargs), warnings
+
+
 def ask_many(runtime: Runtime, questions: list[str], variant: str = DEFAULT_ASK, *, k: int | None = None,
              filters: Filters | None = None, reader: Reader = None,
-             options: GenerationOptions | None = None) -> list[Answer]:
-    """Answer many questions with batched retrieval and batched generation (the rest as in ``ask``)."""
+             options: GenerationOptions | None = None, generate: BatchGenerate = generate_here) -> list[Answer]:
+    """Answer many questions with batched retrieval and batched generation (the rest as in ``ask``).
+
+    ``generate``: where the prompts are generated (compare's Ray engine hands them to its actors); retrieval,
+    prompts, citations and the grounding check stay in this process."""
     allowed = _allowed(runtime, variant, reader)
     messages, hits, retrieval_s = _messages(runtime, questions, variant, k, filters, allowed)
-    generator, warnings = _generator_and_warnings(runtime, variant, allowed)
     rules = _numbers(runtime, variant, questions, hits)
     kwargs = {**(options or GenerationOptions()).kwargs(), **({} if rules is None else {"numbers": rules})}
-    generations = generator.chat_batch(messages, **kwargs)
+    generations, warnings = generate(runtime, variant, allowed, messages, kwargs)
     return [_finish(runtime, q, variant, h, retrieval_s, g.text, g.latency_s, g.first_token_s, g.prompt_tokens,
                     g.completion_tokens, warnings, g.finish_reason) for q, h, g in zip(questions, hits, generations)]
 

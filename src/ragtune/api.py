@@ -104,14 +104,23 @@ def migrate(project: str | Path, to: dict[str, Any] | StoreConfig, replace: bool
 def compare(project: str | Path, variants: list[str] | None = None, arms: list[Any] | None = None,
             freshness: bool = False, limit: int | None = None, train_missing: bool | None = None,
             overrides: list[str] | None = None, log: Callable[[str], None] | None = None,
-            tasks: list[str] | None = None):
+            tasks: list[str] | None = None, engine: str | None = None, address: str | None = None,
+            workers: int | None = None):
     """Measure the variants (and extra arms) side by side on the held-out questions, with ``freshness`` the
     document update too, and the variants on the project's tasks (``tasks``: names; None: all, []: none); trains
-    missing models first; returns a CompareRun (run folder and results)."""
+    missing models first; returns a CompareRun (run folder and results).
+
+    ``engine``: local or ray, where the answers are generated (default: ``evaluation.engine``); ``address`` and
+    ``workers``: the Ray cluster to join and how many actors answer (default: ``evaluation.ray_address`` and
+    ``evaluation.ray_workers``). They are recorded in the run's configuration like the other settings.
+    """
     from ragtune.evaluate.compare import compare as run
 
+    extra = [f"evaluation.engine={engine}"] if engine else []
+    extra += [f"evaluation.ray_address={json.dumps(address)}"] if address else []
+    extra += [f"evaluation.ray_workers={workers}"] if workers is not None else []
     return run(project, variants=variants, arms=arms, with_freshness=freshness, limit=limit,
-               train_missing=train_missing, overrides=overrides, log=log, tasks=tasks)
+               train_missing=train_missing, overrides=[*(overrides or []), *extra], log=log, tasks=tasks)
 
 
 def report(run: str | Path) -> Path:

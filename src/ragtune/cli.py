@@ -165,7 +165,8 @@ def cmd_compare(args: argparse.Namespace) -> None:
     arms = [_arm(a) for a in args.arm] if args.arm else None
     tasks = [] if args.no_tasks else [t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else None
     run = compare(args.project, variants=variants, arms=arms, freshness=args.freshness, limit=args.limit,
-                  train_missing=False if args.no_train else None, overrides=args.set, tasks=tasks)
+                  train_missing=False if args.no_train else None, overrides=args.set, tasks=tasks,
+                  engine=args.engine, address=args.address, workers=args.workers)
     if args.json:
         print(json.dumps(run.results.to_json(), indent=2, ensure_ascii=False))
         return
@@ -302,6 +303,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tasks", help="comma-separated tasks to evaluate (default: every task of tasks:)")
     p.add_argument("--no-tasks", action="store_true", help="evaluate the questions only, no tasks")
     p.add_argument("--json", action="store_true", help="print results.json instead of the summary")
+    p.add_argument("--engine", choices=["local", "ray"],
+                   help="where the answers are generated (default: evaluation.engine, local); ray: on Ray actors "
+                        "that each hold the model, `pip install 'ragtune[ray]'`")
+    p.add_argument("--address", metavar="HOST:PORT",
+                   help="with --engine ray: the Ray cluster to join (default: evaluation.ray_address; none starts "
+                        "a local Ray)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="with --engine ray: how many actors answer (default: evaluation.ray_workers; one per GPU, "
+                        "else per CPU)")
     overridable(p)
 
     p = verb("report", cmd_report, "render a run's report.html again", project=False)

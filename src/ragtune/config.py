@@ -391,6 +391,15 @@ class EvaluationConfig(_Section):
                                            "model or an OpenAI-compatible endpoint); null: off.")
     freshness: FreshnessConfig = Field(default_factory=FreshnessConfig)
     seed: int = 0
+    engine: Literal["local", "ray"] = Field(
+        "local", description="Where the arms' answers are generated: local (this process) or ray (Ray actors that "
+                             "each hold the model, `pip install 'ragtune[ray]'`); the answers and the run are the "
+                             "same either way.")
+    ray_address: str | None = Field(
+        None, description="engine ray: the cluster to join (host:6379 or ray://host:10001); null: start a local "
+                          "Ray (or join the one the RAY_ADDRESS environment variable names).")
+    ray_workers: int | None = Field(None, ge=1, le=1024, description="engine ray: how many actors answer, each "
+                                    "with its model; null: one per GPU, else one per CPU of the cluster.")
 
 
 TASK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # a task's name is also its folder's

@@ -76,6 +76,11 @@ class Runtime:
         """The runtime of the project at ``root`` read with ``overrides``; nothing is loaded yet."""
         return cls(Project.load(root, overrides), overrides or (), max_batch=max_batch)
 
+    @property
+    def overrides(self) -> tuple[str, ...]:
+        """The ``key=value`` settings this runtime's project was read with (an arm's after compare's own)."""
+        return self._overrides
+
     # ------------------------------------------------------------------ derived runtimes
 
     def with_overrides(self, overrides: Sequence[str]) -> Runtime:

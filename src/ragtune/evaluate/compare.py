@@ -1,10 +1,11 @@
 """`ragtune compare`: bring the variants up, answer the held-out questions with each, measure, write the run.
 
 Stages: sync the knowledge base; build the training data and train the ft/hybrid models when missing; check the
-test split against the training data; answer the test questions with every arm in batches; time single
-questions; optionally judge; score the test questions that carry choices as multiple choice with every arm;
-optionally apply the document update and re-ask (freshness); the tasks; statistics, costs, the recommendation;
-results.json, samples.jsonl and report.html in runs/<id>/.
+test split against the training data; answer the test questions with every arm in batches (in this process, or
+on Ray actors: ``evaluation.engine``, see ``ragtune.evaluate.engines``); time single questions; optionally
+judge; score the test questions that carry choices as multiple choice with every arm; optionally apply the
+document update and re-ask (freshness); the tasks; statistics, costs, the recommendation; results.json,
+samples.jsonl and report.html in runs/<id>/.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from ragtune import progress
 from ragtune import variants as registry
-from ragtune.answer import ask_many
 from ragtune.config import ArmConfig
 from ragtune.data.build import read_build_report
 from ragtune.data.questions import QAPair
 from ragtune.errors import InputError
-from ragtune.evaluate import aggregate, freshness, probe, questions, score
+from ragtune.evaluate import aggregate, freshness, questions, score
+from ragtune.evaluate.engines import AnswerEngine, make_answering
 from ragtune.evaluate.runs import new_run_folder, write_run
 from ragtune.evaluate.stats import interval
 from ragtune.hardware import package_versions
@@ -165,26 +166,28 @@ def _train_rows_by_origin(path: Path) -> dict[str, int]:
 def _evaluate_arm(arm: ArmConfig, runtime: Runtime, used: list[Any],
                   document_text: Callable[[str | None], str | None], stages: Stages,
                   probes: int, generated: dict[tuple[str, ...], tuple[str, list[Any], float]],
-                  ) -> tuple[list[Sample], dict[str, Any], list[str]]:
+                  engine: AnswerEngine) -> tuple[list[Sample], dict[str, Any], list[str]]:
     """Answer the questions in batches, then a few alone: the samples, the performance figures, the warnings.
 
     Arms that differ only in answer.grounding share one generation: the policy is applied to the first such arm's
-    answers (``generated``: arm key -> that arm's name, answers and batch seconds)."""
+    answers (``generated``: arm key -> that arm's name, answers and batch seconds). ``engine``: where the answers
+    are generated (``ragtune.evaluate.engines``: on Ray, the throughput is the cluster's and the probes one
+    worker's); scoring runs here."""
     from ragtune.grounding import with_policy
 
     k = runtime.project.config.retrieval.k
     policy = runtime.project.config.answer.grounding
     retrieves = registry.get(arm.variant).retrieves
     same = (arm.variant, *(o for o in arm_overrides(arm) if not o.startswith("answer.grounding=")))
-    with probe.PeakMemory() as memory:
+    with engine.memory() as memory:
         if same in generated:
             first, answers, elapsed = generated[same]
             with stages(f"answer {arm.name} (the generations of {first}, {policy} policy)"):
                 answers = [with_policy(a, policy) for a in answers]
         else:
-            with stages(f"answer {arm.name} ({len(used)} questions)"):
+            with stages(f"answer {arm.name} ({len(used)} questions{engine.label})"):
                 started = time.perf_counter()
-                answers = ask_many(runtime, [p.question for p in used], arm.variant)
+                answers = engine.ask_many(runtime, [p.question for p in used], arm.variant)
                 elapsed = time.perf_counter() - started
             generated[same] = (arm.name, answers, elapsed)
     samples = [score.score_test_answer(arm.name, arm.variant, pair, answer, k,
@@ -196,11 +199,11 @@ def _evaluate_arm(arm: ArmConfig, runtime: Runtime, used: list[Any],
             "prompt_tokens_mean": round(sum(a.prompt_tokens for a in answers) / len(used), 1),
             "completion_tokens_mean": round(completion / len(used), 1)}
     if probes:
-        with stages(f"latency {arm.name} ({min(probes, len(used))} single questions)"):
-            perf.update(probe.latency(runtime, arm.variant, [p.question for p in used[:probes]]))
-    perf.update(weights_mb=probe.weights_mb(runtime.generator_for(arm.variant)[0]),
+        with stages(f"latency {arm.name} ({min(probes, len(used))} single questions{engine.probe_label})"):
+            perf.update(engine.latency(runtime, arm.variant, [p.question for p in used[:probes]]))
+    perf.update(weights_mb=engine.weights_mb(runtime, arm.variant),
                 index_mb=round(runtime.kb.store.size_bytes() / 2**20, 2) if retrieves else None,
-                peak_rss_mb=memory.peak_mb)
+                peak_rss_mb=memory.peak_mb, **engine.describe())
     return samples, perf, answers[0].warnings if answers else []
 
 
@@ -256,19 +259,24 @@ def compare(root: str | Path, variants: list[str] | None = None, arms: list[ArmC
                      [load_task(project, name) for name in (project.config.tasks if tasks is None else tasks)],
                      list(ev.task_variants))  # every input is read and checked before a model loads
     inputs.choice = questions.choice_task(path, inputs.used)
-    with stages("sync knowledge base"):
-        runtime.kb.sync()
-    _ensure_models(runtime, inputs.variants(), ev.train_missing if train_missing is None else train_missing, stages)
-    folder = new_run_folder(project)
+    engine = make_answering(runtime)  # a missing extra or an unreachable Ray cluster fails before any work
     try:
-        return _measure(runtime, inputs, folder, stages)
-    except BaseException:  # an interrupted or failed run leaves no half-written run folder behind
-        if not (folder / "results.json").is_file():
-            shutil.rmtree(folder, ignore_errors=True)
-        raise
+        with stages("sync knowledge base"):
+            runtime.kb.sync()
+        _ensure_models(runtime, inputs.variants(), ev.train_missing if train_missing is None else train_missing,
+                       stages)
+        folder = new_run_folder(project)
+        try:
+            return _measure(runtime, inputs, folder, stages, engine)
+        except BaseException:  # an interrupted or failed run leaves no half-written run folder behind
+            if not (folder / "results.json").is_file():
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
+    finally:
+        engine.close()
 
 
-def _measure(runtime: Runtime, inputs: _Inputs, folder: Path, stages: Stages) -> CompareRun:
+def _measure(runtime: Runtime, inputs: _Inputs, folder: Path, stages: Stages, engine: AnswerEngine) -> CompareRun:
     """Everything after the models are ready: answer, probe, judge, freshness, tasks, statistics, write the run."""
     project = runtime.project
     ev = project.config.evaluation
@@ -287,7 +295,8 @@ def _measure(runtime: Runtime, inputs: _Inputs, folder: Path, stages: Stages) ->
     generated: dict[tuple[str, ...], tuple[str, list[Any], float]] = {}
     for arm in plan:
         arm_samples, performance[arm.name], arm_warnings = _evaluate_arm(
-            arm, runtime.with_overrides(arm_overrides(arm)), used, document_text, stages, ev.latency_probes, generated)
+            arm, runtime.with_overrides(arm_overrides(arm)), used, document_text, stages, ev.latency_probes, generated,
+            engine)
         samples += arm_samples
         warnings += [w for w in arm_warnings if w not in warnings]
     judge = _judge(ev.judge, samples, stages) if ev.judge is not None else None
@@ -297,7 +306,7 @@ def _measure(runtime: Runtime, inputs: _Inputs, folder: Path, stages: Stages) ->
         with stages(f"multiple choice ({len(inputs.choice.test)} questions, {len(plan)} arms)"):
             choice, choice_samples = evaluate_task(inputs.choice, choice_arms, ev, phase="choice")
         samples += choice_samples
-    fresh_summary = _freshness(runtime, update, plan, samples, folder, stages) if update else None
+    fresh_summary = _freshness(runtime, update, plan, samples, folder, stages, engine) if update else None
     task_results = {}
     for task in inputs.tasks:
         task_arms = [TaskArmPlan(v, v, runtime) for v in inputs.task_variants]
@@ -339,7 +348,7 @@ def _measure(runtime: Runtime, inputs: _Inputs, folder: Path, stages: Stages) ->
 
 
 def _freshness(runtime: Runtime, update: freshness.Update, plan: list[ArmConfig], samples: list[Sample],
-               folder: Path, stages: Stages) -> Freshness:
+               folder: Path, stages: Stages, engine: AnswerEngine) -> Freshness:
     """Answer the update's questions before and after applying it (no retraining); the summary for results."""
     project = runtime.project
     ev = project.config.evaluation
@@ -347,7 +356,7 @@ def _freshness(runtime: Runtime, update: freshness.Update, plan: list[ArmConfig]
     before: dict[str, list[Any]] = {}
     for arm in plan:
         with stages(f"freshness: {arm.name} before the update"):
-            before[arm.name] = ask_many(runtime.with_overrides(arm_overrides(arm)), texts, arm.variant)
+            before[arm.name] = engine.ask_many(runtime.with_overrides(arm_overrides(arm)), texts, arm.variant)
     workspace = folder / "freshness-workspace"
     try:
         with stages("freshness: apply the update (copy + incremental re-index)"):
@@ -358,7 +367,7 @@ def _freshness(runtime: Runtime, update: freshness.Update, plan: list[ArmConfig]
             retrieves = registry.get(arm.variant).retrieves
             if retrieves:
                 with stages(f"freshness: {arm.name} after the update"):
-                    after = ask_many(updated.with_overrides(arm_overrides(arm)), texts, arm.variant)
+                    after = engine.ask_many(updated.with_overrides(arm_overrides(arm)), texts, arm.variant)
             else:
                 after = before[arm.name]  # without retrieval nothing the model sees has changed
             rows = {}

@@ -120,6 +120,13 @@ class TextStream(Iterator[str]):
             self.close()
 
 
+def length_batches(lengths: list[int], size: int) -> list[list[int]]:
+    """Prompt indices batch by batch as a local model generates them (``LocalGenerator.chat_batch``): longest
+    prompt first, equal lengths in input order, ``size`` at a time. The same batches give the same answers."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__, reverse=True)
+    return [order[start : start + size] for start in range(0, len(order), size)]
+
+
 def cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:
     """Cut ``text`` before the stop string that is completed first; returns (text, whether one was found).
 

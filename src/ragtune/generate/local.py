@@ -20,6 +20,7 @@ from ragtune.generate.base import (
     TextStream,
     check_messages,
     cut_at_stop,
+    length_batches,
 )
 from ragtune.generate.batching import Batcher, Row, batcher_for
 from ragtune.generate.models import (
@@ -253,13 +254,11 @@ class LocalGenerator:
         """
         opts = self._options(max_new_tokens, temperature, stop)
         prompts = [self.encode(messages) for messages in batch]
-        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
         results: list[Generation | None] = [None] * len(prompts)
         size = self.cfg.batch_size
         progress = bar(len(prompts), desc="generating", unit="answer") if len(prompts) > size else None
         try:
-            for start in range(0, len(order), size):
-                chunk = order[start : start + size]
+            for chunk in length_batches([len(p) for p in prompts], size):
                 rows = [self._row(prompts[i], opts, None if numbers is None else numbers[i], len(chunk))
                         for i in chunk]
                 self._batcher.submit(rows, alone=True)

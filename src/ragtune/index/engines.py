@@ -9,7 +9,6 @@ embedding model once each, so a cluster (``ingest.ray_address``) shares the work
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,17 +17,17 @@ import numpy as np
 
 from ragtune.corpus.document import Chunk
 from ragtune.corpus.scan import SourceFile
-from ragtune.errors import InputError, MissingDependencyError, RagtuneError
+from ragtune.errors import InputError, RagtuneError
 from ragtune.index.manifest import KBDocument
 from ragtune.index.store import ChunkRecord
 from ragtune.progress import track
+from ragtune.rayutil import INGEST, connect, error_cause, import_ray
 
 if TYPE_CHECKING:
     from ragtune.config import EmbeddingConfig, IngestConfig, ProjectConfig
     from ragtune.index.kb import KnowledgeBase
 
 EMBED_BATCH = 256
-RAY_HINT = "pip install 'ragtune[ray]'"
 
 Read = tuple[KBDocument, list[Chunk]]
 """A file read: its manifest entry and its chunks."""
@@ -112,15 +111,6 @@ class LocalEngine:
 
 
 # -- Ray ----------------------------------------------------------------------------------------------------------
-def _import_ray() -> Any:
-    try:
-        import ray
-        import ray.data  # noqa: F401
-    except ImportError as exc:
-        raise MissingDependencyError(f"ingest.engine ray needs Ray, which is not installed: run `{RAY_HINT}`") from exc
-    return ray
-
-
 def _worker_read(config: ProjectConfig, job: ReadJob) -> Read | Exception:
     """A Ray task's body: one file's read, or the exception it raised (returned, so the sync decides)."""
     from ragtune.corpus.chunk import TokenCounter
@@ -162,28 +152,15 @@ class RayEngine:
     """The ``map_batches`` class that embeds (a test swaps in a failing one)."""
 
     def __init__(self, address: str | None = None, reader: Callable[[Any, ReadJob], Read | Exception] = _worker_read):
-        self.ray = _import_ray()
+        self.ray = import_ray(INGEST, data=True)
         self.address = address
         self.reader = reader
         self._started = False
 
     def _connect(self) -> Any:
-        ray = self.ray
-        if not ray.is_initialized():
-            if self.address and self.address != "auto":
-                _check_reachable(self.address)  # Ray itself retries an unreachable address for a minute or more
-            try:
-                ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
-                         configure_logging=False)
-            except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
-                where = f"the Ray cluster at {self.address!r}" if self.address else "a local Ray"
-                raise RagtuneError(
-                    f"cannot start or reach {where} ({type(exc).__name__}: {str(exc).strip()[:300]}): check that "
-                    "`ray status` works there and that ingest.ray_address (or --address) is right, "
-                    "or ingest without --engine ray"
-                ) from None
+        if connect(self.ray, self.address, INGEST):
             self._started = True
-        return ray
+        return self.ray
 
     def read(self, kb: KnowledgeBase, jobs: list[ReadJob]) -> Generator[Read | Exception, None, None]:
         if not jobs:
@@ -199,7 +176,7 @@ class RayEngine:
                     yield ray.get(ref)
                 except ray.exceptions.RayError as exc:
                     raise RagtuneError(
-                        f"{job.file.source}: the Ray worker reading it failed ({_cause(exc)}); nothing was "
+                        f"{job.file.source}: the Ray worker reading it failed ({error_cause(exc)}); nothing was "
                         "committed, the knowledge base stays at its last version"
                     ) from None
             done = True
@@ -235,7 +212,7 @@ class RayEngine:
             sources = sorted({c.source for c in chunks})
             named = ", ".join(sources[:5]) + (f" and {len(sources) - 5} more" if len(sources) > 5 else "")
             raise RagtuneError(
-                f"embedding the chunks of {named} failed in a Ray worker ({_cause(exc)}); nothing was committed, "
+                f"embedding the chunks of {named} failed in a Ray worker ({error_cause(exc)}); nothing was committed, "
                 "the knowledge base stays at its last version"
             ) from None
 
@@ -243,42 +220,6 @@ class RayEngine:
         if self._started:
             self.ray.shutdown()
             self._started = False
-
-
-def _check_reachable(address: str, timeout: float = 5.0) -> None:
-    """A RagtuneError saying what to do when nothing listens at ``address`` (host:port or ray://host:port)."""
-    import socket
-
-    host, _, port = address.removeprefix("ray://").rstrip("/").rpartition(":")
-    if not host or not port.isdigit():
-        raise RagtuneError(f"ingest.ray_address {address!r}: expected host:port (e.g. head-node:6379) or "
-                           "ray://host:10001")
-    try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
-    except OSError as exc:
-        raise RagtuneError(
-            f"cannot reach the Ray cluster at {address!r} ({exc.strerror or exc}): start it (`ray start --head` on "
-            "the head node), check the address (--address or ingest.ray_address) and the firewall, "
-            "or ingest without --engine ray"
-        ) from None
-
-
-def _cause(exc: BaseException) -> str:
-    """The innermost error's type and message, in one line (Ray wraps a worker's error, Ray Data wraps that)."""
-    cause, seen = exc, set()
-    while id(cause) not in seen:
-        seen.add(id(cause))
-        inner = getattr(cause, "cause", None) or cause.__cause__
-        if not isinstance(inner, BaseException):
-            break
-        cause = inner
-    if type(cause).__module__.startswith("ray."):  # the user's error survives only in the remote traceback's text
-        for line in re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).splitlines():
-            found = re.match(r"([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)): (.+)", line)
-            if found and not found.group(1).startswith("ray."):  # the first printed is the innermost
-                return f"{found.group(1).rsplit('.', 1)[-1]}: {found.group(2).strip()[:300]}"
-    text = " ".join(str(cause).split())
-    return f"{type(cause).__name__}: {text[:300]}"
 
 
 def make_engine(cfg: IngestConfig, address: str | None = None) -> IngestEngine:
