@@ -11,4 +11,6 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
     || echo "could not install chromium: the page test will be skipped"
 fi
 python -m ruff check src tests bench
-python -m pytest -q --durations=20 "$@"
+# Two test processes (RAGTUNE_TEST_WORKERS), each a whole module at a time (module fixtures are built once) on one
+# torch thread (tests/conftest.py): 10.9 min against 19-21 in one process on a 2-core CPU (docs/benchmarks.md).
+python -m pytest -q -n "${RAGTUNE_TEST_WORKERS:-2}" --dist loadfile --durations=20 "$@"

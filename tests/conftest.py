@@ -12,6 +12,9 @@ import pytest
 
 os.environ.setdefault("RAGTUNE_PROGRESS", "0")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+if os.environ.get("PYTEST_XDIST_WORKER"):  # one of several test processes: one thread each, or their OpenMP threads
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # spin against each other (docs/benchmarks.md, busy machines)
+        os.environ.setdefault(_name, "1")
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "aldermoor"
