@@ -215,6 +215,15 @@ def cmd_results_schema(args: argparse.Namespace) -> None:
     print(json.dumps(json_schema(), indent=2))
 
 
+def engine_flags(p: argparse.ArgumentParser, section: str, what: str) -> None:
+    """--engine and --address of a verb that can run on Ray (config keys ``<section>.engine``/``ray_address``)."""
+    p.add_argument("--engine", choices=["local", "ray"],
+                   help=f"{what} (default: {section}.engine, local); ray needs `pip install 'ragtune[ray]'`")
+    p.add_argument("--address", metavar="HOST:PORT",
+                   help=f"with --engine ray: the Ray cluster to join (default: {section}.ray_address; none starts "
+                        "a local Ray)")
+
+
 def _parser() -> argparse.ArgumentParser:
     from ragtune.serve_options import ServeOptions
     from ragtune.variants import DEFAULT_ASK, DEFAULT_TRAINED, METHODS, VARIANTS, described, names, trained
@@ -241,12 +250,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = verb("ingest", cmd_ingest, "parse, chunk, embed and index the documents (incremental)")
     p.add_argument("--rebuild", action="store_true", help="drop the knowledge base and re-embed everything")
-    p.add_argument("--engine", choices=["local", "ray"],
-                   help="where files are parsed, chunked and embedded (default: ingest.engine, local); "
-                        "ray needs `pip install 'ragtune[ray]'`")
-    p.add_argument("--address", metavar="HOST:PORT",
-                   help="with --engine ray: the Ray cluster to join (default: ingest.ray_address; none starts a "
-                        "local Ray)")
+    engine_flags(p, "ingest", "where files are parsed, chunked and embedded")
     overridable(p)
 
     p = verb("ask", cmd_ask, "answer a question with cited sources")
@@ -303,12 +307,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tasks", help="comma-separated tasks to evaluate (default: every task of tasks:)")
     p.add_argument("--no-tasks", action="store_true", help="evaluate the questions only, no tasks")
     p.add_argument("--json", action="store_true", help="print results.json instead of the summary")
-    p.add_argument("--engine", choices=["local", "ray"],
-                   help="where the answers are generated (default: evaluation.engine, local); ray: on Ray actors "
-                        "that each hold the model, `pip install 'ragtune[ray]'`")
-    p.add_argument("--address", metavar="HOST:PORT",
-                   help="with --engine ray: the Ray cluster to join (default: evaluation.ray_address; none starts "
-                        "a local Ray)")
+    engine_flags(p, "evaluation", "where the answers are generated (ray: on actors that each hold the model)")
     p.add_argument("--workers", type=int, metavar="N",
                    help="with --engine ray: how many actors answer (default: evaluation.ray_workers; one per GPU, "
                         "else per CPU)")
