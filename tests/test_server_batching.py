@@ -166,6 +166,29 @@ def tiny_adapter(model, folder, seed: int) -> str:
     return str(folder)
 
 
+def test_a_servers_runtime_attaches_lora_variants_and_batch_work_merges_them(tmp_path):
+    """Who shares the base weights is said, not guessed: the server's runtime attaches, any other one merges (even
+    with a max_batch set)."""
+    from conftest import ingested_project
+
+    from ragtune.config import DEFAULT_GENERATOR
+    from ragtune.generate.models import load_causal_lm
+    from ragtune.runtime import Runtime
+    from ragtune.server.service import Service
+
+    root = ingested_project(tmp_path / "p")
+    folder = root / "models" / "ft"
+    tiny_adapter(DEFAULT_GENERATOR, folder, seed=3)
+    (folder / "manifest.json").write_text(json.dumps({"variant": "ft", "method": "lora",
+                                                      "base_model": DEFAULT_GENERATOR}), encoding="utf-8")
+    base, _ = load_causal_lm(DEFAULT_GENERATOR)
+    served = Service(root).runtime.generator_for("ft")[0]
+    assert served.adapter is not None and served.model.get_base_model() is base
+    for runtime in (Runtime.load(root), Runtime.load(root, max_batch=4)):
+        merged = runtime.generator_for("ft")[0]
+        assert merged.adapter is None and merged.model is not base
+
+
 def test_fine_tuned_adapters_share_the_base_weights_and_answer_their_own(tmp_path):
     import torch
 

@@ -41,13 +41,15 @@ def _key(*parts: Any) -> str:
 
 class _Pool:
     """What runtimes made from one another have loaded, by the settings it depends on, and how its local generators
-    batch (``max_batch``: the most concurrent requests generated together; None: their default)."""
+    batch (``max_batch``: the most concurrent requests generated together; None: their default; ``serving``: a
+    server's, whose fine-tuned variants share the base model's weights)."""
 
-    def __init__(self, max_batch: int | None = None) -> None:
+    def __init__(self, max_batch: int | None = None, serving: bool = False) -> None:
         self.loading = threading.RLock()
         self.embedding = threading.RLock()
         self.loaded: dict[Hashable, Any] = {}
         self.max_batch = max_batch
+        self.serving = serving
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:
         """The object under ``key``, made by ``load()`` once (a load that raises keeps nothing)."""
@@ -61,20 +63,22 @@ class Runtime:
     """A project and what answering with it has loaded; see the module's docstring."""
 
     def __init__(self, project: Project, overrides: Sequence[str] = (), *, max_batch: int | None = None,
-                 _pool: _Pool | None = None, _plain: Runtime | None = None) -> None:
+                 serving: bool = False, _pool: _Pool | None = None, _plain: Runtime | None = None) -> None:
         """``overrides``: the ``key=value`` settings ``project`` was loaded with (``with_overrides`` adds to them);
         ``max_batch``: the most concurrent requests its local generators generate together (the server's
-        ``--max-batch``; None: their default)."""
+        ``--max-batch``; None: their default); ``serving``: a server's runtime, where LoRA variants are attached
+        to the one shared base model (elsewhere each merges its adapter into its own copy: faster batch work)."""
         self.project = project
         self._overrides = tuple(overrides)
-        self._pool = _pool or _Pool(max_batch)
+        self._pool = _pool or _Pool(max_batch, serving)
         self._plain = _plain  # for a copy's runtime (``with_documents``): the runtime whose documents it replaces
         self._learned: dict[tuple[Any, ...], tuple[int, int]] = {}
 
     @classmethod
-    def load(cls, root: str | Path, overrides: list[str] | None = None, *, max_batch: int | None = None) -> Runtime:
+    def load(cls, root: str | Path, overrides: list[str] | None = None, *, max_batch: int | None = None,
+             serving: bool = False) -> Runtime:
         """The runtime of the project at ``root`` read with ``overrides``; nothing is loaded yet."""
-        return cls(Project.load(root, overrides), overrides or (), max_batch=max_batch)
+        return cls(Project.load(root, overrides), overrides or (), max_batch=max_batch, serving=serving)
 
     @property
     def overrides(self) -> tuple[str, ...]:
@@ -207,9 +211,8 @@ class Runtime:
         manifest = status.manifest
         cfg = self.project.config.generation.model_copy(update={"backend": "local"})
         if manifest is not None and manifest.method == "lora":
-            # a server (max_batch set) shares the base weights across variants; batch work merges for speed
             return load_generator(cfg.model_copy(update={"model": manifest.base_model}), adapter=str(status.path),
-                                  share_base=self._pool.max_batch is not None)
+                                  share_base=self._pool.serving)
         return load_generator(cfg.model_copy(update={"model": str(status.path)}))
 
     def trained_on(self, variant: str) -> int | None:

@@ -95,7 +95,7 @@ class LocalEngine:
         for job in track(jobs, "parsing", unit="doc"):
             try:
                 if counter is None:
-                    counter = kb._counter()
+                    counter = kb.token_counter()
                 yield read_document(kb.project.config, job.file, counter, job.labels)
             except Exception as exc:  # handed to the sync, which skips the file or re-raises
                 yield exc

@@ -16,7 +16,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ragtune.access import document_labels
 from ragtune.corpus.document import Chunk
@@ -28,6 +28,9 @@ from ragtune.index.manifest import KBDocument, KBSettings, KBVersion, chunk_labe
 from ragtune.index.store import ChunkRecord, ChunkStore, open_store
 from ragtune.progress import bar
 from ragtune.project import Project
+
+if TYPE_CHECKING:
+    from ragtune.corpus.chunk import TokenCounter
 
 HEAD, PENDING, VERSIONS, OWNER = "head", "pending", "versions/", "project"
 
@@ -262,7 +265,8 @@ class KnowledgeBase:
         cfg = self.project.config
         return KBSettings(cfg.embedding.model, cfg.chunking.model_dump(), dict(cfg.parsers))
 
-    def _counter(self):
+    def token_counter(self) -> TokenCounter:
+        """Counts tokens as the embedding model does (what chunking sizes chunks by)."""
         from ragtune.corpus.chunk import TokenCounter
 
         return TokenCounter(self.embedder.tokenizer)

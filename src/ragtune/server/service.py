@@ -32,7 +32,7 @@ class Service:
     def __init__(self, project_root: str | Path, overrides: list[str] | None = None,
                  max_batch: int | None = None) -> None:
         """``max_batch``: the most requests generated together on one local model (None: the generator's default)."""
-        self.runtime = Runtime.load(project_root, overrides, max_batch=max_batch)
+        self.runtime = Runtime.load(project_root, overrides, max_batch=max_batch, serving=True)
         self.project = self.runtime.project
         self.name = self.project.config.name
 
