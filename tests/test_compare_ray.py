@@ -33,11 +33,14 @@ def local_ray():
 
 @pytest.fixture(scope="module")
 def runs(example_project, tmp_path_factory):
-    """The same compare (base and rag, 4 questions) locally and on 2 actors. (Freshness re-asks through the same
-    engine: a run with it gave equal answers too, but costs 30 s more; its copy's runtime is checked below.)"""
+    """The same compare (base and rag, 4 questions, a classification task and a multiple-choice one of 4 rows each)
+    locally and on 2 actors. (Freshness re-asks through the same engine: a run with it gave equal answers too, but
+    costs 30 s more; its copy's runtime is checked below.)"""
     root = tmp_path_factory.mktemp("compare-ray") / "aldermoor"
     shutil.copytree(example_project, root)
-    kwargs = {"variants": ["base", "rag"], "limit": 4, "overrides": FAST, "tasks": []}
+    tasks = ["evaluation.task_variants=[base,rag]", "tasks.route_ticket.limit=4", "tasks.policy_quiz.limit=4"]
+    kwargs = {"variants": ["base", "rag"], "limit": 4, "overrides": [*FAST, *tasks],
+              "tasks": ["route_ticket", "policy_quiz"]}
     local = compare(root, **kwargs)
     lines: list[str] = []
     remote = compare(root, engine="ray", workers=2, log=lines.append, **kwargs)
@@ -50,14 +53,22 @@ def _samples(folder) -> dict:
             for s in load_samples(folder)}
 
 
+def _tasks(run) -> dict:
+    """The run's task results without their timings."""
+    return {name: result.model_dump(exclude={"arms": {"__all__": {"seconds"}}})
+            for name, result in run.results.tasks.items()}
+
+
 def test_ray_compare_answers_and_scores_as_the_local_run(runs):
     root, local, remote, lines = runs
     expected, got = _samples(local.folder), _samples(remote.folder)
-    assert len(expected) == 8 and {phase for phase, _, _ in expected} == {"test"}  # 4 questions, 2 arms
+    assert len(expected) == 24 and {phase for phase, _, _ in expected} == {"test", "task"}  # 4 x 2 arms x 3
     assert {k: v["answer"] for k, v in got.items()} == {k: v["answer"] for k, v in expected.items()}
     assert got == expected  # and so the same citations, grounding checks and metrics per question
     assert remote.results.metrics == local.results.metrics  # so the same scores and intervals
     assert remote.results.comparisons == local.results.comparisons
+    assert _tasks(remote) == _tasks(local)  # written labels and options picked by log-likelihood
+    assert remote.results.tasks["policy_quiz"].arms["rag"].scoring == "log-likelihood"
 
 
 def test_ray_run_folder_is_a_local_runs_and_says_how_it_ran(runs):
@@ -68,6 +79,7 @@ def test_ray_run_folder_is_a_local_runs_and_says_how_it_ran(runs):
     assert set(mine) == set(theirs)
     assert [s["name"] for s in mine["stages"]] != [s["name"] for s in theirs["stages"]]
     assert any(s["name"] == "answer rag (4 questions on 2 Ray workers)" for s in mine["stages"])
+    assert any(s["name"] == "task policy_quiz (choice, 2 variants on 2 Ray workers)" for s in mine["stages"])
     assert any("latency base (1 single questions on one Ray worker)" in line for line in lines)
     assert mine["config"]["evaluation"]["engine"] == "ray" and mine["config"]["evaluation"]["ray_workers"] == 2
     for arm in ("base", "rag"):

@@ -302,15 +302,16 @@ def _measure(runtime: Runtime, inputs: _Inputs, folder: Path, stages: Stages, en
     judge = _judge(ev.judge, samples, stages) if ev.judge is not None else None
     choice = None
     if inputs.choice is not None:  # the questions with choices: every arm picks an option, as on a choice task
-        choice_arms = [TaskArmPlan(arm.name, arm.variant, runtime.with_overrides(arm_overrides(arm))) for arm in plan]
-        with stages(f"multiple choice ({len(inputs.choice.test)} questions, {len(plan)} arms)"):
+        choice_arms = [TaskArmPlan(arm.name, arm.variant, runtime.with_overrides(arm_overrides(arm)), engine)
+                       for arm in plan]
+        with stages(f"multiple choice ({len(inputs.choice.test)} questions, {len(plan)} arms{engine.label})"):
             choice, choice_samples = evaluate_task(inputs.choice, choice_arms, ev, phase="choice")
         samples += choice_samples
     fresh_summary = _freshness(runtime, update, plan, samples, folder, stages, engine) if update else None
     task_results = {}
     for task in inputs.tasks:
-        task_arms = [TaskArmPlan(v, v, runtime) for v in inputs.task_variants]
-        with stages(f"task {task.name} ({task.kind}, {len(task_arms)} variants)"):
+        task_arms = [TaskArmPlan(v, v, runtime, engine) for v in inputs.task_variants]
+        with stages(f"task {task.name} ({task.kind}, {len(task_arms)} variants{engine.label})"):
             task_results[task.name], task_samples = evaluate_task(task, task_arms, ev)
         samples += task_samples
 

@@ -4,12 +4,13 @@
 each build the project's runtime from its folder with the same settings and load each model once (or call the
 endpoint the project answers with). What runs where, per arm:
 
-- here: retrieval, the prompts, citations, the grounding check and the scoring (cheap next to generating), and
-  the multiple-choice scoring and the tasks, which still run in this process;
-- on the actors: generation. The prompts are cut into the batches ``LocalGenerator.chat_batch`` forms (longest
-  prompt first, ``generation.batch_size`` at a time), each batch goes whole to the next free actor, and the
-  answers come back in the questions' order: the same batches give the same answers (at fp32, greedy, equal
-  to a local run's);
+- here: retrieval, the few-shot examples, the prompts, citations, the grounding check and the scoring (cheap next
+  to generating);
+- on the actors: generation, for the test questions, the freshness re-asks and the tasks, and the log-likelihood
+  scoring of choices. The prompts are cut into the batches this process would form (``length_batches`` for
+  ``chat_batch``, ``loglik_groups`` for ``option_logliks``), each batch goes whole to the next free actor, and the
+  results come back in the prompts' order: the same batches give the same answers and scores (at fp32 and greedy,
+  equal to a local run's);
 - on the first actor: the latency probes (one question at a time, on that actor's CPU share) and the model's
   size. Peak memory is the highest of the actors'; an arm's throughput is the whole cluster's.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import resource
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,6 +30,7 @@ from ragtune.answer import Answer, ask_many, generate_here
 from ragtune.errors import RagtuneError
 from ragtune.evaluate import probe
 from ragtune.generate.base import length_batches
+from ragtune.generate.loglik import loglik_groups, option_logliks
 from ragtune.project import Project
 from ragtune.rayutil import EVALUATION, connect, error_cause, import_ray
 from ragtune.runtime import Runtime
@@ -62,6 +65,20 @@ class AnswerEngine(Protocol):
         """The answers in the questions' order, as ``ragtune.answer.ask_many`` gives them."""
         ...
 
+    def chat_batch(self, runtime: Runtime, variant: str, chats: list[Messages],
+                   kwargs: dict[str, Any]) -> list[Generation]:
+        """The variant's generator's ``chat_batch`` of ``chats`` (a task's rows), in their order."""
+        ...
+
+    def scores_options(self, runtime: Runtime, variant: str) -> bool:
+        """Whether the variant is a local model, which scores a choice's options by log-likelihood."""
+        ...
+
+    def option_logliks(self, runtime: Runtime, variant: str,
+                       items: list[tuple[Messages, list[str]]]) -> list[list[float]]:
+        """``ragtune.generate.loglik.option_logliks`` of the variant's model, in the items' order."""
+        ...
+
     def latency(self, runtime: Runtime, variant: str, questions: list[str]) -> dict[str, Any]:
         """``probe.latency``'s figures: the questions answered alone, streamed."""
         ...
@@ -91,6 +108,17 @@ class LocalAnswering:
 
     def ask_many(self, runtime: Runtime, questions: list[str], variant: str) -> list[Answer]:
         return ask_many(runtime, questions, variant)
+
+    def chat_batch(self, runtime: Runtime, variant: str, chats: list[Messages],
+                   kwargs: dict[str, Any]) -> list[Generation]:
+        return runtime.generator_for(variant)[0].chat_batch(chats, **kwargs)
+
+    def scores_options(self, runtime: Runtime, variant: str) -> bool:
+        return scores_options(runtime, variant)
+
+    def option_logliks(self, runtime: Runtime, variant: str,
+                       items: list[tuple[Messages, list[str]]]) -> list[list[float]]:
+        return option_logliks(runtime.generator_for(variant)[0], items)
 
     def latency(self, runtime: Runtime, variant: str, questions: list[str]) -> dict[str, Any]:
         return probe.latency(runtime, variant, questions)
@@ -169,6 +197,14 @@ class AnswerActor:
                  kwargs: dict[str, Any]) -> tuple[list[Generation], list[str]]:
         """One batch, generated as ``ask_many`` generates here."""
         return generate_here(self._runtime(target), variant, allowed, messages, kwargs)
+
+    def scores_options(self, target: Target, variant: str) -> bool:
+        """Whether the variant is a local model (``scores_options``)."""
+        return scores_options(self._runtime(target), variant)
+
+    def logliks(self, target: Target, variant: str, items: list[tuple[Messages, list[str]]]) -> list[list[float]]:
+        """One batch of ``option_logliks``, scored as it is scored here."""
+        return option_logliks(self._runtime(target).generator_for(variant)[0], items)
 
     def latency(self, target: Target, variant: str, questions: list[str]) -> dict[str, Any]:
         """``probe.latency`` on this actor."""
@@ -264,8 +300,6 @@ class RayAnswering:
     def _generate(self, runtime: Runtime, variant: str, allowed: frozenset[str] | None, messages: list[Messages],
                   kwargs: dict[str, Any]) -> tuple[list[Generation], list[str]]:
         """``ask_many``'s generation: the local batches, each whole on the next free actor, put back in order."""
-        from ray.util import ActorPool
-
         target = self.ray.put(self._target(runtime))
         lengths, size = self._get(self.actors[0].lengths.remote(target, variant, messages))
         chunks = batches(len(messages), lengths, size) or [[]]
@@ -275,15 +309,36 @@ class RayAnswering:
             part = kwargs if numbers is None else {**kwargs, "numbers": [numbers[i] for i in chunk]}
             return actor.generate.remote(target, variant, allowed, [messages[i] for i in chunk], part)
 
+        done = self._map(submit, chunks)
+        return _in_order(len(messages), chunks, [generated for generated, _ in done]), done[0][1]
+
+    def _map(self, submit: Callable[[Any, list[int]], Any], chunks: list[list[int]]) -> list[Any]:
+        """Each chunk on the next free actor (``submit(actor, chunk)`` returns its call); the results in order."""
+        from ray.util import ActorPool
+
         try:
-            done = list(ActorPool(self.actors).map(submit, chunks))
+            return list(ActorPool(self.actors).map(submit, chunks))
         except self.ray.exceptions.RayError as exc:
             raise _error(exc, "answering") from None
-        generations: list[Any] = [None] * len(messages)
-        for chunk, (generated, _) in zip(chunks, done):
-            for index, generation in zip(chunk, generated):
-                generations[index] = generation
-        return generations, done[0][1]
+
+    def chat_batch(self, runtime: Runtime, variant: str, chats: list[Messages],
+                   kwargs: dict[str, Any]) -> list[Generation]:
+        return self._generate(runtime, variant, None, chats, kwargs)[0]
+
+    def scores_options(self, runtime: Runtime, variant: str) -> bool:
+        return self._get(self.actors[0].scores_options.remote(self._target(runtime), variant))
+
+    def option_logliks(self, runtime: Runtime, variant: str,
+                       items: list[tuple[Messages, list[str]]]) -> list[list[float]]:
+        """The batches ``option_logliks`` forms here (``loglik_groups``), each whole on the next free actor."""
+        if not items:
+            return []
+        target = self.ray.put(self._target(runtime))
+        lengths, _ = self._get(self.actors[0].lengths.remote(target, variant, [chat for chat, _ in items]))
+        groups = loglik_groups(lengths, [len(options) for _, options in items])
+        done = self._map(lambda actor, group: actor.logliks.remote(target, variant, [items[i] for i in group]),
+                         groups)
+        return _in_order(len(items), groups, done)
 
     def latency(self, runtime: Runtime, variant: str, questions: list[str]) -> dict[str, Any]:
         return self._get(self.actors[0].latency.remote(self._target(runtime), variant, questions))
@@ -308,6 +363,21 @@ class RayAnswering:
         if self._started:
             self.ray.shutdown()
             self._started = False
+
+
+def _in_order(count: int, chunks: list[list[int]], results: list[list[Any]]) -> list[Any]:
+    """The chunks' results put back at their items' places."""
+    ordered: list[Any] = [None] * count
+    for chunk, values in zip(chunks, results):
+        for index, value in zip(chunk, values):
+            ordered[index] = value
+    return ordered
+
+
+def scores_options(runtime: Runtime, variant: str) -> bool:
+    """Whether the variant is a local model, which scores a choice's options by log-likelihood (an endpoint
+    writes a letter instead)."""
+    return hasattr(runtime.generator_for(variant)[0], "model")
 
 
 def _error(exc: BaseException, doing: str) -> RagtuneError:

@@ -27,8 +27,7 @@ def option_logliks(generator: LocalGenerator, items: Sequence[tuple[Messages, Se
     prompts = [generator.encode(messages) for messages, _ in items]
     options = [[generator.tokenize(option) or [generator.pad_id] for option in opts] for _, opts in items]
     scores: list[list[float]] = [[] for _ in items]
-    order = sorted(range(len(items)), key=lambda i: len(prompts[i]))
-    for group in _groups(order, [len(o) for o in options], batch_size):
+    for group in loglik_groups([len(p) for p in prompts], [len(o) for o in options], batch_size):
         with generator.lock, torch.inference_mode():
             found = _score(generator, [prompts[i] for i in group], [options[i] for i in group])
         for i, values in zip(group, found):
@@ -36,18 +35,20 @@ def option_logliks(generator: LocalGenerator, items: Sequence[tuple[Messages, Se
     return scores
 
 
-def _groups(order: list[int], counts: list[int], batch_size: int) -> Iterator[list[int]]:
-    """Consecutive items of ``order`` whose options add up to at most ``batch_size`` (at least one item each)."""
+def loglik_groups(prompt_lengths: Sequence[int], option_counts: Sequence[int], batch_size: int = 16) -> list[list[int]]:
+    """The items' indices, batch by batch, as ``option_logliks`` scores them: shortest prompt first (equal lengths in
+    input order), consecutive items whose options add up to at most ``batch_size`` (at least one item each). The
+    same batches give the same scores."""
+    groups: list[list[int]] = []
     group: list[int] = []
     total = 0
-    for i in order:
-        if group and total + counts[i] > batch_size:
-            yield group
+    for i in sorted(range(len(prompt_lengths)), key=prompt_lengths.__getitem__):
+        if group and total + option_counts[i] > batch_size:
+            groups.append(group)
             group, total = [], 0
         group.append(i)
-        total += counts[i]
-    if group:
-        yield group
+        total += option_counts[i]
+    return [*groups, group] if group else groups
 
 
 def _score(generator: LocalGenerator, prompts: list[list[int]], options: list[list[list[int]]]) -> list[list[float]]:

@@ -22,6 +22,7 @@ from ragtune.tasks.score import COMPARED, PRIMARY, score_choice, score_output
 
 if TYPE_CHECKING:
     from ragtune.config import EvaluationConfig
+    from ragtune.evaluate.engines import AnswerEngine
     from ragtune.runtime import Runtime
 
 
@@ -39,11 +40,13 @@ class ArmAnswers:
 
 @dataclass
 class TaskArmPlan:
-    """An arm as the task runner needs it: its name, its variant, and the runtime of its settings."""
+    """An arm as the task runner needs it: its name, its variant, the runtime of its settings, and where its
+    answers are generated (``ragtune.evaluate.engines``; None: in this process)."""
 
     name: str
     variant: str
     runtime: Runtime
+    engine: AnswerEngine | None = None
 
 
 def test_rows(task: Task, seed: int) -> list[TaskRow]:
@@ -68,19 +71,20 @@ def _shots(task: Task, arm: TaskArmPlan, rows: list[TaskRow]) -> list[list[TaskR
 def answer_rows(task: Task, arm: TaskArmPlan, rows: list[TaskRow], phase: str = "task") -> ArmAnswers:
     """The arm's answers to ``rows``, each scored once (the samples of ``phase``: ``task``, or ``choice`` for the
     test questions that carry choices)."""
+    from ragtune.evaluate.engines import LocalAnswering
+
     spec = variants.get(arm.variant)
+    engine = arm.engine or LocalAnswering()
     started = time.perf_counter()
     hits = arm.runtime.search_many([r.input for r in rows]) if spec.retrieves else [[] for _ in rows]
-    generator, _ = arm.runtime.generator_for(arm.variant)
-    cloze = task.kind == "choice" and hasattr(generator, "model")  # a local model: options by log-likelihood
+    cloze = task.kind == "choice" and engine.scores_options(arm.runtime, arm.variant)  # options by log-likelihood
     chats = [prompt.messages(task, row, few, found, cloze)
              for row, few, found in zip(rows, _shots(task, arm, rows), hits)]
     base = {"phase": phase, "task": task.name if phase == "task" else None, "arm": arm.name, "variant": arm.variant}
     samples, details = [], []
     if cloze:
-        from ragtune.generate.loglik import option_logliks
-
-        scores = option_logliks(generator, [(chat, row.choices or []) for chat, row in zip(chats, rows)])
+        scores = engine.option_logliks(arm.runtime, arm.variant,
+                                       [(chat, list(row.choices or [])) for chat, row in zip(chats, rows)])
         for row, logliks in zip(rows, scores):
             raw, norm = pick(logliks, row.choices or [])
             metrics, detail = score_choice(row, raw, norm)
@@ -88,7 +92,7 @@ def answer_rows(task: Task, arm: TaskArmPlan, rows: list[TaskRow], phase: str = 
             samples.append(Sample(**base, id=row.id, question=row.input, gold=row.expected_text(),
                                   answer=f"{LETTERS[raw]}. {(row.choices or [])[raw]}", metrics=metrics))
         return ArmAnswers(samples, details, "log-likelihood", time.perf_counter() - started)
-    generations = generator.chat_batch(chats, max_new_tokens=task.config.max_new_tokens)
+    generations = engine.chat_batch(arm.runtime, arm.variant, chats, {"max_new_tokens": task.config.max_new_tokens})
     for row, gen in zip(rows, generations):
         metrics, detail = score_output(task, row, gen.text, task.validator)
         details.append(detail)
