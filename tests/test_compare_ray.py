@@ -13,6 +13,7 @@ ray = pytest.importorskip("ray")
 from ragtune import ConfigError, compare, load_config  # noqa: E402
 from ragtune.errors import MissingDependencyError, RagtuneError  # noqa: E402
 from ragtune.evaluate.engines import AnswerActor, RayAnswering, batches  # noqa: E402
+from ragtune.generate.loglik import loglik_groups  # noqa: E402
 from ragtune.project import Project  # noqa: E402
 from ragtune.rayutil import EVALUATION, check_reachable  # noqa: E402
 from ragtune.results import load_samples  # noqa: E402
@@ -33,12 +34,12 @@ def local_ray():
 
 @pytest.fixture(scope="module")
 def runs(example_project, tmp_path_factory):
-    """The same compare (base and rag, 4 questions, a classification task and a multiple-choice one of 4 rows each)
+    """The same compare (base and rag, 4 questions, a classification task and a multiple-choice one of 2 rows each)
     locally and on 2 actors. (Freshness re-asks through the same engine: a run with it gave equal answers too, but
     costs 30 s more; its copy's runtime is checked below.)"""
     root = tmp_path_factory.mktemp("compare-ray") / "aldermoor"
     shutil.copytree(example_project, root)
-    tasks = ["evaluation.task_variants=[base,rag]", "tasks.route_ticket.limit=4", "tasks.policy_quiz.limit=4"]
+    tasks = ["evaluation.task_variants=[base,rag]", "tasks.route_ticket.limit=2", "tasks.policy_quiz.limit=2"]
     kwargs = {"variants": ["base", "rag"], "limit": 4, "overrides": [*FAST, *tasks],
               "tasks": ["route_ticket", "policy_quiz"]}
     local = compare(root, **kwargs)
@@ -62,7 +63,7 @@ def _tasks(run) -> dict:
 def test_ray_compare_answers_and_scores_as_the_local_run(runs):
     root, local, remote, lines = runs
     expected, got = _samples(local.folder), _samples(remote.folder)
-    assert len(expected) == 24 and {phase for phase, _, _ in expected} == {"test", "task"}  # 4 x 2 arms x 3
+    assert len(expected) == 16 and {phase for phase, _, _ in expected} == {"test", "task"}  # (4 + 2 + 2) x 2 arms
     assert {k: v["answer"] for k, v in got.items()} == {k: v["answer"] for k, v in expected.items()}
     assert got == expected  # and so the same citations, grounding checks and metrics per question
     assert remote.results.metrics == local.results.metrics  # so the same scores and intervals
@@ -151,6 +152,9 @@ def test_batches_are_the_local_generators():
     assert batches(5, [3, 5, 5, 1, 4], 2) == [[1, 2], [4, 0], [3]]
     assert batches(3, None, 2) == [[0, 1], [2]]  # an endpoint: input order
     assert batches(0, [], 8) == []
+    # option_logliks' rule: shortest prompt first, items whose options add up to at most batch_size
+    assert loglik_groups([5, 3, 3, 9], [4, 4, 4, 4], 8) == [[1, 2], [0, 3]]
+    assert loglik_groups([2, 1], [20, 3], 16) == [[1], [0]]  # one item with more options is a batch of its own
 
 
 def test_missing_ray_names_the_extra(runs, monkeypatch):
