@@ -231,7 +231,7 @@ class _ActorsPeak:
 
     def __exit__(self, *exc: object) -> None:
         if exc[0] is None:
-            self.peak_mb = max(self.engine._get([a.peak_rss_mb.remote() for a in self.engine.actors]))
+            self.peak_mb = self.engine.peak_rss_mb()
 
 
 class RayAnswering:
@@ -348,6 +348,10 @@ class RayAnswering:
 
     def memory(self) -> Memory:
         return _ActorsPeak(self)
+
+    def peak_rss_mb(self) -> float:
+        """The highest of the actors' peak memory so far, in MB."""
+        return max(self._get([actor.peak_rss_mb.remote() for actor in self.actors]))
 
     def describe(self) -> dict[str, Any]:
         return {"engine": self.name, "workers": self.workers}
